@@ -192,4 +192,3 @@ func addPassages(s *Story, section string, start, end int) {
 	}
 	flush()
 }
-

@@ -1,0 +1,366 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+)
+
+// EmbedFunc turns texts into vectors, one per text, in order. It is the seam
+// for dense retrieval: the model package provides one over the embeddings
+// API, tests pass a deterministic closure.
+type EmbedFunc func(ctx context.Context, texts []string) ([][]float32, error)
+
+// IndexOptions tune an Index. The zero value is lexical retrieval with the
+// usual BM25 parameters.
+type IndexOptions struct {
+	// Embed, when set, adds dense retrieval as a third signal. Passages are
+	// embedded when the index is built; each question once per search.
+	Embed EmbedFunc
+}
+
+// Index finds the passages of one or more stories that answer a question. It
+// fuses, by reciprocal rank, BM25 over stemmed words, BM25 over character
+// n-grams, and (optionally) cosine similarity of embeddings. An Index is
+// immutable after NewIndex and safe for concurrent use.
+type Index struct {
+	passages []*Passage
+	lex      field
+	gram     field
+	vectors  [][]float32 // nil without dense retrieval
+	embed    EmbedFunc
+	pool     sync.Pool // *scratch
+}
+
+// Result is one ranked passage.
+type Result struct {
+	Passage *Passage
+	// Score is the fused reciprocal-rank score: higher is better; comparable
+	// only within one search.
+	Score float64
+	// The signals behind it (0 where the signal did not find the passage).
+	Lexical, Ngram, Dense float64
+}
+
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+	// rrfK damps the reciprocal-rank fusion: the usual 60 lets a passage that
+	// is first in one signal and absent from another still win over one that
+	// is mediocre in both.
+	rrfK = 60
+)
+
+// field is an inverted index over one kind of term.
+type field struct {
+	ids      map[string]int32
+	postings [][]posting
+	idf      []float32
+	norm     []float32 // per passage: k1 * (1 - b + b * len/avgLen)
+}
+
+type posting struct {
+	doc int32
+	tf  float32
+}
+
+type fieldBuilder struct {
+	ids      map[string]int32
+	postings [][]posting
+	lens     []int
+	counts   map[int32]float32
+}
+
+func newFieldBuilder(n int) *fieldBuilder {
+	return &fieldBuilder{ids: map[string]int32{}, lens: make([]int, 0, n), counts: map[int32]float32{}}
+}
+
+func (fb *fieldBuilder) add(term string) {
+	id, ok := fb.ids[term]
+	if !ok {
+		id = int32(len(fb.postings))
+		fb.ids[term] = id
+		fb.postings = append(fb.postings, nil)
+	}
+	fb.counts[id]++
+}
+
+// endDoc closes the current passage's terms as document doc.
+func (fb *fieldBuilder) endDoc(doc int32) {
+	n := 0
+	for id, c := range fb.counts {
+		fb.postings[id] = append(fb.postings[id], posting{doc, c})
+		n += int(c)
+		delete(fb.counts, id)
+	}
+	fb.lens = append(fb.lens, n)
+}
+
+func (fb *fieldBuilder) build() field {
+	n := len(fb.lens)
+	total := 0
+	for _, l := range fb.lens {
+		total += l
+	}
+	avg := 1.0
+	if n > 0 && total > 0 {
+		avg = float64(total) / float64(n)
+	}
+	f := field{ids: fb.ids, postings: fb.postings, idf: make([]float32, len(fb.postings)), norm: make([]float32, n)}
+	for i, l := range fb.lens {
+		f.norm[i] = float32(bm25K1 * (1 - bm25B + bm25B*float64(l)/avg))
+	}
+	for id, p := range fb.postings {
+		// Postings were appended from a map: order them by passage so scoring
+		// visits memory in order and ties break the same way every run.
+		sort.Slice(p, func(a, b int) bool { return p[a].doc < p[b].doc })
+		df := float64(len(p))
+		f.idf[id] = float32(math.Log(1 + (float64(n)-df+0.5)/(df+0.5)))
+	}
+	return f
+}
+
+// NewIndex indexes every passage of stories. With opts.Embed set it embeds
+// the passages first, so a failing embeddings API fails here, not per search.
+func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index, error) {
+	var ps []*Passage
+	for _, s := range stories {
+		for i := range s.Passages {
+			ps = append(ps, &s.Passages[i])
+		}
+	}
+	langOf := map[string]string{}
+	for _, s := range stories {
+		langOf[s.ID] = s.Language
+	}
+	ix := &Index{passages: ps, embed: opts.Embed}
+	lex, gram := newFieldBuilder(len(ps)), newFieldBuilder(len(ps))
+	for i, p := range ps {
+		// The heading is part of what a passage is about ("Musks Entgegnung").
+		text := p.Section + "\n" + p.Text
+		for _, t := range Analyze(text, langOf[p.Story]) {
+			lex.add(t)
+		}
+		ngrams(text, gram.add)
+		lex.endDoc(int32(i))
+		gram.endDoc(int32(i))
+	}
+	ix.lex, ix.gram = lex.build(), gram.build()
+	if opts.Embed != nil && len(ps) > 0 {
+		texts := make([]string, len(ps))
+		for i, p := range ps {
+			texts[i] = p.Section + "\n" + p.Text
+		}
+		vecs, err := opts.Embed(ctx, texts)
+		if err != nil {
+			return nil, fmt.Errorf("embed passages: %w", err)
+		}
+		if len(vecs) != len(ps) {
+			return nil, fmt.Errorf("embed passages: got %d vectors for %d passages", len(vecs), len(ps))
+		}
+		for i := range vecs {
+			vecs[i] = normalize(vecs[i])
+		}
+		ix.vectors = vecs
+	}
+	ix.pool.New = func() any { return &scratch{acc: make([]float32, len(ps))} }
+	return ix, nil
+}
+
+// Len is the number of indexed passages.
+func (ix *Index) Len() int { return len(ix.passages) }
+
+// Dense reports whether the index uses embeddings.
+func (ix *Index) Dense() bool { return ix.vectors != nil }
+
+// SearchOptions narrow a search.
+type SearchOptions struct {
+	K     int    // how many results; 0 means 5
+	Story string // only this story's passages; "" for all
+}
+
+// scratch is per-search working memory, pooled: a score per passage and the
+// list of passages touched, so resetting costs what the search touched.
+type scratch struct {
+	acc     []float32
+	touched []int32
+	ranked  []scored
+}
+
+type scored struct {
+	doc   int32
+	score float32
+}
+
+// Search ranks passages for question. Only passages that some signal finds
+// are returned, so an unrelated question can get no result at all.
+func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions) ([]Result, error) {
+	k := opts.K
+	if k <= 0 {
+		k = 5
+	}
+	if len(ix.passages) == 0 {
+		return nil, nil
+	}
+	// Beyond this depth a rank adds less than 1/(rrfK+depth) and cannot move
+	// the top k, so each signal is cut there before fusing.
+	depth := max(k*10, 100)
+	sc := ix.pool.Get().(*scratch)
+	defer ix.pool.Put(sc)
+
+	fused := map[int32]*Result{}
+	addRanked := func(list []scored, set func(r *Result, s float64)) {
+		for rank, d := range list {
+			r := fused[d.doc]
+			if r == nil {
+				r = &Result{Passage: ix.passages[d.doc]}
+				fused[d.doc] = r
+			}
+			r.Score += 1 / float64(rrfK+rank+1)
+			set(r, float64(d.score))
+		}
+	}
+
+	var qgrams []string
+	ngrams(question, func(g string) { qgrams = append(qgrams, g) })
+	addRanked(ix.rank(sc, &ix.lex, queryTerms(question), opts.Story, depth), func(r *Result, s float64) { r.Lexical = s })
+	addRanked(ix.rank(sc, &ix.gram, qgrams, opts.Story, depth), func(r *Result, s float64) { r.Ngram = s })
+	if ix.vectors != nil {
+		vecs, err := ix.embed(ctx, []string{question})
+		if err != nil {
+			return nil, fmt.Errorf("embed question: %w", err)
+		}
+		if len(vecs) == 1 {
+			addRanked(ix.rankDense(sc, normalize(vecs[0]), opts.Story, depth), func(r *Result, s float64) { r.Dense = s })
+		}
+	}
+
+	out := make([]Result, 0, len(fused))
+	for _, r := range fused {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].Score != out[b].Score {
+			return out[a].Score > out[b].Score
+		}
+		if out[a].Lexical != out[b].Lexical {
+			return out[a].Lexical > out[b].Lexical
+		}
+		pa, pb := out[a].Passage, out[b].Passage
+		if pa.Story != pb.Story {
+			return pa.Story < pb.Story
+		}
+		return pa.Span.Start < pb.Span.Start
+	})
+	if len(out) > k {
+		out = out[:k]
+	}
+	return out, nil
+}
+
+// rank scores every passage containing a query term with BM25 and returns
+// the best depth of them, best first.
+func (ix *Index) rank(sc *scratch, f *field, terms []string, story string, depth int) []scored {
+	sc.touched = sc.touched[:0]
+	seen := make(map[int32]float32, len(terms))
+	for _, t := range terms {
+		if id, ok := f.ids[t]; ok {
+			seen[id]++ // a term asked twice weighs twice, as in BM25's query-term frequency
+		}
+	}
+	for id, qtf := range seen {
+		idf := f.idf[id] * qtf
+		for _, p := range f.postings[id] {
+			if sc.acc[p.doc] == 0 {
+				sc.touched = append(sc.touched, p.doc)
+			}
+			sc.acc[p.doc] += idf * p.tf * (bm25K1 + 1) / (p.tf + f.norm[p.doc])
+		}
+	}
+	sc.ranked = sc.ranked[:0]
+	for _, d := range sc.touched {
+		if story == "" || ix.passages[d].Story == story {
+			sc.ranked = append(sc.ranked, scored{d, sc.acc[d]})
+		}
+		sc.acc[d] = 0
+	}
+	return topScored(sc.ranked, depth)
+}
+
+func (ix *Index) rankDense(sc *scratch, q []float32, story string, depth int) []scored {
+	sc.ranked = sc.ranked[:0]
+	for i, v := range ix.vectors {
+		if story != "" && ix.passages[i].Story != story {
+			continue
+		}
+		if s := dot(q, v); s > 0 {
+			sc.ranked = append(sc.ranked, scored{int32(i), s})
+		}
+	}
+	return topScored(sc.ranked, depth)
+}
+
+// topScored sorts list best first (ties by passage order) and cuts it to n.
+// It returns a copy, since list is reused scratch space.
+func topScored(list []scored, n int) []scored {
+	sort.Slice(list, func(a, b int) bool {
+		if list[a].score != list[b].score {
+			return list[a].score > list[b].score
+		}
+		return list[a].doc < list[b].doc
+	})
+	if len(list) > n {
+		list = list[:n]
+	}
+	return append([]scored(nil), list...)
+}
+
+func normalize(v []float32) []float32 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return v
+	}
+	inv := float32(1 / math.Sqrt(s))
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = x * inv
+	}
+	return out
+}
+
+func dot(a, b []float32) float32 {
+	n := min(len(a), len(b))
+	var s float32
+	for i := 0; i < n; i++ {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// EstimateTokens approximates how many model tokens text costs: about four
+// bytes of Latin text a token, which errs on the safe side for German.
+func EstimateTokens(text string) int {
+	return (len(text) + 3) / 4
+}
+
+// SelectContext takes results in rank order while their passages fit in
+// budget tokens, so a short story is given whole (ranked) and a long archive
+// only its best passages. The first result is always taken.
+func SelectContext(results []Result, budget int) []Result {
+	var out []Result
+	used := 0
+	for i, r := range results {
+		t := EstimateTokens(r.Passage.Text) + 8 // the id and heading line
+		if i > 0 && used+t > budget {
+			continue // a shorter passage further down may still fit
+		}
+		used += t
+		out = append(out, r)
+	}
+	return out
+}
