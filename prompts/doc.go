@@ -1,0 +1,12 @@
+// Package prompts holds storybot's prompt templates (one embedded
+// text/template file per task) and renders them in one place.
+//
+// Every template defines two parts: "system", the instructions, and "user",
+// the data (story passages, conversation history, the question), each inside
+// its own tagged block. Data never becomes instructions: Render strips the
+// block tags from every data string, so text in a question or a story that
+// tries to close its block and give orders stays inside it.
+//
+// Rendered prompts are covered by golden files in testdata/ (update them with
+// `go test ./prompts -update`).
+package prompts

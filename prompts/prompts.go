@@ -1,0 +1,103 @@
+package prompts
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+)
+
+//go:embed *.tmpl
+var files embed.FS
+
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"data": Data,
+	"attr": func(s string) string { return strings.ReplaceAll(Data(s), `"`, "'") },
+	"inc":  func(i int) int { return i + 1 },
+}).ParseFS(files, "*.tmpl"))
+
+// Task names a template file without its extension.
+type Task string
+
+const (
+	Answer   Task = "answer"
+	Timeline Task = "timeline"
+	Summary  Task = "summary"
+	Quote    Task = "quote"
+)
+
+// Passage is one passage as the model sees it: under its reference label.
+type Passage struct {
+	Ref     string // what the model cites, e.g. "§3"
+	Story   string // the story's title
+	Section string
+	Text    string
+}
+
+// Turn is one earlier message of a conversation.
+type Turn struct {
+	Role    string // "user" or "assistant"
+	Content string
+}
+
+// QuoteItem is a quotation the model is asked to put in context.
+type QuoteItem struct {
+	Ref     string
+	Speaker string
+	Text    string
+	Context string
+}
+
+// Input is everything a template may use; each task uses a part of it.
+type Input struct {
+	Language      string // "English", "German": the language to answer in
+	LanguageCode  string // "en", "de"
+	StoryLang     string // the language of the story text, e.g. "German"
+	StoryLangCode string // "de", "en"
+	Passages      []Passage
+	History       []Turn
+	Question      string
+	Length        string // summary: "short" or "long"
+	Quotes        []QuoteItem
+	Sections      int // summary: how many sections the story has
+}
+
+// Prompt is a rendered prompt: the instructions and the data, kept apart as
+// the system and the user message.
+type Prompt struct {
+	System string
+	User   string
+}
+
+// Render renders the template of task with in.
+func Render(task Task, in Input) (Prompt, error) {
+	var p Prompt
+	for _, part := range []struct {
+		name string
+		out  *string
+	}{{"system", &p.System}, {"user", &p.User}} {
+		var b bytes.Buffer
+		if err := templates.ExecuteTemplate(&b, string(task)+"."+part.name, in); err != nil {
+			return Prompt{}, fmt.Errorf("render %s prompt: %w", task, err)
+		}
+		*part.out = strings.TrimSpace(collapseBlank.ReplaceAllString(b.String(), "\n\n")) + "\n"
+	}
+	return p, nil
+}
+
+var collapseBlank = regexp.MustCompile(`\n{3,}`)
+
+// blockTag matches anything that looks like one of our block tags, opening
+// or closing, in any case and spacing: <question>, </ passage >, <HISTORY ...>.
+var blockTag = regexp.MustCompile(`(?i)<\s*/?\s*(passages?|question|history|turn|quotes?|instructions?|system)\b[^>]*>`)
+
+// Data makes a string safe to place inside a tagged data block: block tags
+// in it are defused (their angle brackets replaced), so it cannot end its
+// block early or open a new one.
+func Data(s string) string {
+	return blockTag.ReplaceAllStringFunc(s, func(m string) string {
+		return "‹" + strings.Trim(m, "<>") + "›"
+	})
+}
