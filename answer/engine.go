@@ -2,40 +2,198 @@ package answer
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/storybot/storybot/fault"
+	"github.com/storybot/storybot/knowledge"
+	"github.com/storybot/storybot/llm"
 )
 
-// Engine answers questions about the loaded stories.
-type Engine struct{}
-
-var errTODO = errors.New("not implemented yet")
-
-// Ask answers one question. onDelta, when not nil, receives the answer text as
-// it is written (streaming); the returned Answer is the checked, final text.
-func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta string)) (*Answer, error) {
-	return nil, errTODO
+// Model is what the engine needs of a chat model. llm.Client implements it;
+// tests use a fake OpenAI server behind a real llm.Client.
+type Model interface {
+	Complete(ctx context.Context, req llm.Request) (llm.Response, error)
+	Stream(ctx context.Context, req llm.Request, onDelta llm.DeltaFunc) (llm.Response, error)
+	// Model names the model, so cached results of one model are not served for another.
+	Model() string
 }
 
-// Timeline returns the story's dated events in order, undated ones last.
-func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (*Timeline, error) {
-	return nil, errTODO
+// Options configure an Engine. Only Stories is required.
+type Options struct {
+	Stories []*knowledge.Story
+	// Model writes answers; nil means offline mode (answers from the text alone).
+	Model Model
+	// Embed adds dense retrieval; nil means lexical retrieval only.
+	Embed knowledge.EmbedFunc
+	// CacheDir keeps computed timelines and summaries across restarts; "" keeps them in memory only.
+	CacheDir string
+	// DailyTokenBudget caps model tokens per UTC day; past it, answers are offline. 0: no cap.
+	DailyTokenBudget int
+	// ContextTokens is the budget of story text given to the model per question (default 3000).
+	ContextTokens int
+	// DefaultLang is the answer language when neither the request nor the question tells (default "en").
+	DefaultLang string
+	Logger      *slog.Logger
+	Now         func() time.Time
 }
 
-// Quotes returns verbatim quotations, filtered by speaker and ranked by topic.
-func (e *Engine) Quotes(ctx context.Context, req QuoteRequest) (*Quotes, error) {
-	return nil, errTODO
+// Engine answers questions about the loaded stories. It is safe for
+// concurrent use.
+type Engine struct {
+	opts    Options
+	stories []*knowledge.Story
+	byID    map[string]*knowledge.Story
+	index   *knowledge.Index
+	model   Model
+	log     *slog.Logger
+	cache   *cache
+	budget  *budget
+	keySent map[string][][]float64 // per story: centrality of each sentence (offline summaries)
 }
 
-// Summary summarizes a story.
-func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, error) {
-	return nil, errTODO
+// MaxQuestionBytes bounds a question. Discord caps a slash-command option at
+// 6,000 characters; a question longer than this is a paste, not a question.
+const MaxQuestionBytes = 2000
+
+// New builds an engine: it indexes the stories (embedding them when
+// opts.Embed is set).
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	if len(opts.Stories) == 0 {
+		return nil, fault.New(fault.Invalid, "no story loaded")
+	}
+	if opts.ContextTokens <= 0 {
+		opts.ContextTokens = 3000
+	}
+	if opts.DefaultLang == "" {
+		opts.DefaultLang = "en"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ix, err := knowledge.NewIndex(ctx, opts.Stories, knowledge.IndexOptions{Embed: opts.Embed})
+	if err != nil {
+		return nil, fmt.Errorf("index stories: %w", err)
+	}
+	e := &Engine{
+		opts:    opts,
+		stories: opts.Stories,
+		byID:    map[string]*knowledge.Story{},
+		index:   ix,
+		model:   opts.Model,
+		log:     opts.Logger.With("component", "answer"),
+		cache:   newCache(opts.CacheDir),
+		budget:  newBudget(opts.DailyTokenBudget, opts.Now),
+		keySent: map[string][][]float64{},
+	}
+	for _, s := range opts.Stories {
+		e.byID[s.ID] = s
+		e.keySent[s.ID] = knowledge.KeySentences(s)
+	}
+	return e, nil
+}
+
+// Mode is ModeLLM when a model is configured, else ModeOffline.
+func (e *Engine) Mode() string {
+	if e.model != nil {
+		return ModeLLM
+	}
+	return ModeOffline
+}
+
+// story resolves a story id; "" means the only story, or the first when
+// several are loaded.
+func (e *Engine) story(id string) (*knowledge.Story, error) {
+	if id == "" {
+		return e.stories[0], nil
+	}
+	if s, ok := e.byID[id]; ok {
+		return s, nil
+	}
+	return nil, fault.New(fault.NotFound, "no story %q is loaded", id)
 }
 
 // Stories lists the loaded stories.
-func (e *Engine) Stories() []StoryInfo { return nil }
+func (e *Engine) Stories() []StoryInfo {
+	out := make([]StoryInfo, 0, len(e.stories))
+	for _, s := range e.stories {
+		out = append(out, Describe(s))
+	}
+	return out
+}
 
-// Speakers lists the speakers of quotations in a story ("" = all stories), most quoted first.
-func (e *Engine) Speakers(story string) []string { return nil }
+// Describe summarizes a story for listings (`stories`, /sources).
+func Describe(s *knowledge.Story) StoryInfo {
+	return StoryInfo{
+		ID: s.ID, Title: s.Title, Source: s.Source, Language: s.Language,
+		Passages: len(s.Passages), Quotes: len(s.Quotes), Events: len(s.Events), Version: s.Version,
+	}
+}
 
-// Citations returns the passages with the given ids of a story, verbatim; unknown ids are skipped.
-func (e *Engine) Citations(story string, ids []string) []Citation { return nil }
+// Speakers lists who is quoted in a story ("" = every story), most quoted first.
+func (e *Engine) Speakers(story string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range e.stories {
+		if story != "" && s.ID != story {
+			continue
+		}
+		for _, sp := range s.Speakers() {
+			if !seen[sp] {
+				seen[sp] = true
+				out = append(out, sp)
+			}
+		}
+	}
+	return out
+}
+
+// Citations returns the passages with the given ids of a story, verbatim;
+// unknown ids are skipped.
+func (e *Engine) Citations(story string, ids []string) []Citation {
+	s, err := e.story(story)
+	if err != nil {
+		return nil
+	}
+	var out []Citation
+	for _, id := range ids {
+		if p := s.Passage(id); p != nil {
+			out = append(out, citationOf(p))
+		}
+	}
+	return out
+}
+
+// Search ranks passages for a question (the CLI's `search`).
+func (e *Engine) Search(ctx context.Context, question string, k int, story string) ([]knowledge.Result, error) {
+	q, err := checkQuestion(question)
+	if err != nil {
+		return nil, err
+	}
+	if story != "" {
+		if _, err := e.story(story); err != nil {
+			return nil, err
+		}
+	}
+	return e.index.Search(ctx, q, knowledge.SearchOptions{K: k, Story: story})
+}
+
+func citationOf(p *knowledge.Passage) Citation {
+	return Citation{ID: p.ID, Story: p.Story, Section: p.Section, Text: p.Text}
+}
+
+func checkQuestion(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return "", fault.New(fault.Invalid, "the question is empty")
+	}
+	if len(q) > MaxQuestionBytes {
+		return "", fault.New(fault.Invalid, "the question is too long (%d characters, at most %d)", len([]rune(q)), MaxQuestionBytes)
+	}
+	return q, nil
+}

@@ -46,6 +46,17 @@ type Answer struct {
 	// Note is a one-line remark for the user, e.g. that the token budget is spent
 	// and the answer is offline. Empty most of the time.
 	Note string `json:"note,omitempty"`
+	// Checks says what the grounding checks changed in the model's answer.
+	Checks Checks `json:"checks"`
+}
+
+// Checks counts what the engine's checks found in a model's answer: the
+// citations of passages that do not exist (dropped), and the quotations
+// found verbatim in the story or not (shown as paraphrase).
+type Checks struct {
+	DroppedCitations int `json:"dropped_citations"`
+	VerifiedQuotes   int `json:"verified_quotes"`
+	UnverifiedQuotes int `json:"unverified_quotes"`
 }
 
 // TimelineRequest asks for the dated events of a story.

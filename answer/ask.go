@@ -1,0 +1,247 @@
+package answer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/storybot/storybot/fault"
+	"github.com/storybot/storybot/knowledge"
+	"github.com/storybot/storybot/llm"
+	"github.com/storybot/storybot/prompts"
+)
+
+const (
+	// searchDepth is how many passages a question retrieves before the
+	// context budget picks among them.
+	searchDepth = 12
+	// maxTurnBytes bounds each history message given to the model.
+	maxTurnBytes = 1500
+	// answerMaxTokens bounds a written answer; Discord shows 2,000
+	// characters a message, and a longer answer is split, not refused.
+	answerMaxTokens = 900
+)
+
+// Ask answers one question. onDelta, when not nil, receives the checked
+// answer text piece by piece as the model writes it (quotations and
+// citations only once they are checked); the returned Answer holds the whole
+// checked text. Errors are *fault.Error: Invalid for a bad question,
+// Unavailable or Limited when the model fails.
+func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta string)) (*Answer, error) {
+	q, err := checkQuestion(req.Question)
+	if err != nil {
+		return nil, err
+	}
+	if req.Story != "" {
+		if _, err := e.story(req.Story); err != nil {
+			return nil, err
+		}
+	}
+	lang := e.resolveLang(req.Lang, q)
+	results, err := e.index.Search(ctx, retrievalQuery(q, req.History), knowledge.SearchOptions{K: searchDepth, Story: req.Story})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	if e.model == nil {
+		return e.offlineAsk(q, lang, results, ""), nil
+	}
+	if e.budget.spent() {
+		return e.offlineAsk(q, lang, results, textsFor(lang).budgetSpent), nil
+	}
+
+	selected := knowledge.SelectContext(e.withUnranked(results, req.Story), e.opts.ContextTokens)
+	refs, passages := e.labelPassages(selected)
+	in := e.promptInput(lang, passages)
+	in.Question = q
+	for _, t := range req.History {
+		in.History = append(in.History, prompts.Turn{Role: normalizeRole(t.Role), Content: truncate(t.Content, maxTurnBytes)})
+	}
+	p, err := prompts.Render(prompts.Answer, in)
+	if err != nil {
+		return nil, err
+	}
+	chk := newChecker(refs, e.stories, lang, onDelta)
+	resp, err := e.model.Stream(ctx, llm.Request{
+		Messages:  []llm.Message{{Role: llm.System, Content: p.System}, {Role: llm.User, Content: p.User}},
+		MaxTokens: answerMaxTokens,
+	}, chk.Write)
+	e.budget.add(resp.Usage.Total())
+	if err != nil {
+		return nil, fmt.Errorf("ask model: %w", err)
+	}
+	text := chk.Close()
+	if text == "" {
+		return nil, fault.New(fault.Unavailable, "the model returned an empty answer")
+	}
+	if chk.droppedCitations > 0 || chk.unverifiedQuotes > 0 {
+		e.log.Info("answer checked", "dropped_citations", chk.droppedCitations, "unverified_quotes", chk.unverifiedQuotes)
+	}
+	a := &Answer{Question: q, Answer: text, Language: lang, Mode: ModeLLM, Usage: resp.Usage, Citations: []Citation{},
+		Checks: Checks{DroppedCitations: chk.droppedCitations, VerifiedQuotes: chk.verifiedQuotes, UnverifiedQuotes: chk.unverifiedQuotes}}
+	for _, p := range chk.cited {
+		a.Citations = append(a.Citations, citationOf(p))
+	}
+	return a, nil
+}
+
+// withUnranked appends the passages the search did not find, in story
+// order, after the ranked ones: a story that fits the context budget is then
+// given whole (ranked first), and the budget cuts a long archive to its best.
+func (e *Engine) withUnranked(results []knowledge.Result, story string) []knowledge.Result {
+	found := make(map[*knowledge.Passage]bool, len(results))
+	for _, r := range results {
+		found[r.Passage] = true
+	}
+	out := results
+	budget := e.opts.ContextTokens
+	for _, r := range results {
+		budget -= knowledge.EstimateTokens(r.Passage.Text)
+	}
+	for _, s := range e.stories {
+		if story != "" && s.ID != story {
+			continue
+		}
+		for i := range s.Passages {
+			if budget <= 0 {
+				return out
+			}
+			if p := &s.Passages[i]; !found[p] {
+				out = append(out, knowledge.Result{Passage: p})
+				budget -= knowledge.EstimateTokens(p.Text)
+			}
+		}
+	}
+	return out
+}
+
+// retrievalQuery adds the last question of the conversation to a follow-up
+// ("and when did he leave?"), which names no subject of its own.
+func retrievalQuery(q string, history []Turn) string {
+	for i := len(history) - 1; i >= 0; i-- {
+		if normalizeRole(history[i].Role) == "user" {
+			return q + "\n" + truncate(history[i].Content, maxTurnBytes)
+		}
+	}
+	return q
+}
+
+func normalizeRole(r string) string {
+	if r == "assistant" {
+		return "assistant"
+	}
+	return "user"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// labelPassages names each selected passage as the model will cite it: "§3"
+// when all come from one story, "story-id §3" when they come from several.
+func (e *Engine) labelPassages(results []knowledge.Result) (map[string]*knowledge.Passage, []prompts.Passage) {
+	multi := false
+	for _, r := range results {
+		if r.Passage.Story != results[0].Passage.Story {
+			multi = true
+		}
+	}
+	refs := map[string]*knowledge.Passage{}
+	var out []prompts.Passage
+	for _, r := range results {
+		label := r.Passage.ID
+		if multi {
+			label = r.Passage.Story + " " + r.Passage.ID
+		}
+		refs[label] = r.Passage
+		title := ""
+		if s := e.byID[r.Passage.Story]; s != nil {
+			title = s.Title
+		}
+		out = append(out, prompts.Passage{Ref: label, Story: title, Section: r.Passage.Section, Text: r.Passage.Text})
+	}
+	return refs, out
+}
+
+func (e *Engine) promptInput(lang string, passages []prompts.Passage) prompts.Input {
+	storyLang := e.stories[0].Language
+	return prompts.Input{
+		Language:      languageName(lang),
+		LanguageCode:  lang,
+		StoryLang:     languageName(storyLang),
+		StoryLangCode: storyLang,
+		Passages:      passages,
+	}
+}
+
+// offlineAsk answers from the text alone: the sentences of the best passages
+// that share most with the question, verbatim and cited.
+func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note string) *Answer {
+	t := textsFor(lang)
+	if note == "" {
+		note = t.offlineAsk
+	}
+	a := &Answer{Question: q, Language: lang, Mode: ModeOffline, Citations: []Citation{}, Note: note}
+	aq := knowledge.AnalyzeQuestion(q)
+	type candidate struct {
+		p     *knowledge.Passage
+		span  knowledge.Span
+		score float64
+		rank  int
+	}
+	var cands []candidate
+	for rank, r := range results {
+		if rank == 3 {
+			break
+		}
+		s := e.byID[r.Passage.Story]
+		for _, sp := range r.Passage.Sentences {
+			if sc := aq.SentenceScore(s.Text[sp.Start:sp.End], s.Language); sc > 0 {
+				cands = append(cands, candidate{r.Passage, sp, sc, rank})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].rank < cands[j].rank
+	})
+	// Only partial word matches (a shared n-gram here and there) are not
+	// an answer: better to say the story does not tell.
+	if len(cands) == 0 || cands[0].score < 1 {
+		title := e.stories[0].Title
+		if len(results) > 0 {
+			title = e.byID[results[0].Passage.Story].Title
+		}
+		a.Answer = fmt.Sprintf(t.notInStory, title)
+		return a
+	}
+	if len(cands) > 2 {
+		cands = cands[:2]
+	}
+	var b strings.Builder
+	seen := map[*knowledge.Passage]bool{}
+	for i, c := range cands {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		s := e.byID[c.p.Story]
+		fmt.Fprintf(&b, "> %s [%s]", s.Text[c.span.Start:c.span.End], c.p.ID)
+		if !seen[c.p] {
+			seen[c.p] = true
+			a.Citations = append(a.Citations, citationOf(c.p))
+		}
+	}
+	a.Answer = b.String()
+	return a
+}

@@ -1,0 +1,164 @@
+package answer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/storybot/storybot/knowledge"
+	"github.com/storybot/storybot/llm"
+	"github.com/storybot/storybot/prompts"
+)
+
+// timelineSchema is the JSON the model is asked for.
+var timelineSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		"events": map[string]any{
+			"type": "array",
+			"items": map[string]any{
+				"type": "object",
+				"properties": map[string]any{
+					"date":  map[string]any{"type": "string"},
+					"event": map[string]any{"type": "string"},
+					"id":    map[string]any{"type": "string"},
+				},
+				"required":             []string{"date", "event", "id"},
+				"additionalProperties": false,
+			},
+		},
+	},
+	"required":             []string{"events"},
+	"additionalProperties": false,
+}
+
+type modelEvent struct {
+	Date  string `json:"date"`
+	Event string `json:"event"`
+	ID    string `json:"id"`
+}
+
+// Timeline returns a story's dated events in order, undated (relative) ones
+// last. Every date is one the text states: with a model, an event whose date
+// does not stand in the passage it cites is dropped, and the extractor's
+// events are merged in so that nothing dated in the text is missing.
+func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (*Timeline, error) {
+	s, err := e.story(req.Story)
+	if err != nil {
+		return nil, err
+	}
+	lang := e.resolveLang(req.Lang, "")
+	if e.model == nil {
+		return e.offlineTimeline(s, lang, textsFor(lang).offlineTimeline), nil
+	}
+	key := cacheKey("timeline", s.Version, lang, e.model.Model())
+	var cached Timeline
+	if e.cache.get("timeline", key, &cached) {
+		cached.Usage = Usage{}
+		return &cached, nil
+	}
+	if e.budget.spent() {
+		return e.offlineTimeline(s, lang, textsFor(lang).budgetSpent), nil
+	}
+	refs, passages := e.labelPassages(allPassages(s))
+	p, err := prompts.Render(prompts.Timeline, e.promptInput(lang, passages))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := e.model.Complete(ctx, llm.Request{
+		Messages:       []llm.Message{{Role: llm.System, Content: p.System}, {Role: llm.User, Content: p.User}},
+		JSONSchema:     timelineSchema,
+		JSONSchemaName: "timeline",
+	})
+	e.budget.add(resp.Usage.Total())
+	if err != nil {
+		return nil, fmt.Errorf("timeline model: %w", err)
+	}
+	var out struct {
+		Events []modelEvent `json:"events"`
+	}
+	if err := decodeLooseJSON(resp.Content, &out); err != nil {
+		e.log.Warn("timeline: model reply is not JSON; using the extractor's events", "err", err)
+	}
+	t := &Timeline{Events: mergeTimeline(s, refs, out.Events), Mode: ModeLLM, Usage: resp.Usage}
+	if err := e.cache.put("timeline", key, t); err != nil {
+		e.log.Warn("timeline: cannot cache", "err", err)
+	}
+	return t, nil
+}
+
+func allPassages(s *knowledge.Story) []knowledge.Result {
+	out := make([]knowledge.Result, len(s.Passages))
+	for i := range s.Passages {
+		out[i] = knowledge.Result{Passage: &s.Passages[i]}
+	}
+	return out
+}
+
+func (e *Engine) offlineTimeline(s *knowledge.Story, lang, note string) *Timeline {
+	t := &Timeline{Events: []TimelineEvent{}, Mode: ModeOffline, Note: note}
+	for _, ev := range s.Events {
+		t.Events = append(t.Events, TimelineEvent{Date: ev.Date, Sort: ev.Sort, Event: ev.Event, ID: ev.PassageID})
+	}
+	return t
+}
+
+// mergeTimeline checks the model's events against the text and merges them
+// with the extractor's. The extractor's events are the ground truth: each one
+// appears, described by the model when the model dated the same passage with
+// the same date; a model event with a date the extractor did not see is kept
+// only when its date stands verbatim in the passage it cites, and sorts with
+// the undated ones unless its date matches an extracted one.
+func mergeTimeline(s *knowledge.Story, refs map[string]*knowledge.Passage, model []modelEvent) []TimelineEvent {
+	type key struct{ id, date string }
+	described := map[key]string{}
+	var extra []TimelineEvent
+	for _, m := range model {
+		p := refs[strings.TrimSpace(strings.Trim(m.ID, "[]"))]
+		date := strings.TrimSpace(m.Date)
+		if p == nil || date == "" || strings.TrimSpace(m.Event) == "" || !strings.Contains(strings.ToLower(p.Text), strings.ToLower(date)) {
+			continue // a date the cited passage does not state
+		}
+		matched := false
+		for _, ev := range s.Events {
+			if ev.PassageID == p.ID && strings.EqualFold(ev.Date, date) {
+				k := key{p.ID, ev.Date}
+				if _, dup := described[k]; !dup {
+					described[k] = strings.TrimSpace(m.Event)
+				}
+				matched = true
+			}
+		}
+		if !matched {
+			extra = append(extra, TimelineEvent{Date: date, Event: strings.TrimSpace(m.Event), ID: p.ID})
+		}
+	}
+	var dated, undated []TimelineEvent
+	for _, ev := range s.Events {
+		te := TimelineEvent{Date: ev.Date, Sort: ev.Sort, Event: ev.Event, ID: ev.PassageID}
+		if d, ok := described[key{ev.PassageID, ev.Date}]; ok {
+			te.Event = d
+		}
+		if te.Sort != "" {
+			dated = append(dated, te)
+		} else {
+			undated = append(undated, te)
+		}
+	}
+	// Extra events: keep the story's order among the undated.
+	undated = append(undated, extra...)
+	sort.SliceStable(undated, func(i, j int) bool { return passageNumber(undated[i].ID) < passageNumber(undated[j].ID) })
+	return append(dated, undated...)
+}
+
+func passageNumber(id string) int {
+	n := 0
+	for _, r := range strings.TrimPrefix(id, "§") {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}

@@ -1,0 +1,7 @@
+package main
+
+import "context"
+
+func (c *cli) serve(ctx context.Context, args []string) error {
+	return usagef("serve: not wired yet")
+}

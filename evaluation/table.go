@@ -1,0 +1,70 @@
+package evaluation
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
+)
+
+// WriteTable prints the report as a table: one row per question, then the
+// totals.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if r.Answers {
+		fmt.Fprintln(tw, "id\tkind\trank\tfacts\tabstain\tcite\tquotes\tms\ttokens\tquestion")
+	} else {
+		fmt.Fprintln(tw, "id\tkind\trank\tquestion")
+	}
+	for _, x := range r.Results {
+		rank := "-"
+		if x.Recall3 != nil {
+			rank = fmt.Sprint(x.Rank)
+			if x.Rank == 0 {
+				rank = "miss"
+			}
+		}
+		q := shorten(x.Question, 60)
+		if x.Error != "" {
+			q += "  (error: " + shorten(x.Error, 60) + ")"
+		}
+		if r.Answers {
+			abst := "-"
+			if x.Abstained != nil {
+				abst = map[bool]string{true: "yes", false: "NO"}[*x.Abstained]
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%d\t%s\n", x.ID, x.Kind, rank, pct(x.Facts), abst, pct(x.Citations), pct(x.Quotes), x.LatencyMS, x.Tokens, q)
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", x.ID, x.Kind, rank, q)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	t := r.Totals
+	fmt.Fprintf(w, "\n%d questions, mode %s\n", t.Questions, r.Mode)
+	fmt.Fprintf(w, "  retrieval   recall@1 %s   recall@3 %s\n", pct(t.Recall1), pct(t.Recall3))
+	if r.Answers {
+		fmt.Fprintf(w, "  answers     facts %s   abstention %s   citations %s   quotations %s\n", pct(t.Facts), pct(t.Abstention), pct(t.Citations), pct(t.Quotes))
+		fmt.Fprintf(w, "  cost        latency p50 %.0f ms, p95 %.0f ms   tokens %d   errors %d\n", t.LatencyP50MS, t.LatencyP95MS, t.Tokens, t.Errors)
+	} else {
+		fmt.Fprintln(w, "  answers     not evaluated (no model configured: set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --answers for offline answers)")
+	}
+	return nil
+}
+
+func pct(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}

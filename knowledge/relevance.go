@@ -1,0 +1,120 @@
+package knowledge
+
+import (
+	"math"
+	"strings"
+)
+
+// Question is an analyzed question, ready to score sentences against.
+type Question struct {
+	terms map[string]bool // German and English stems of its words
+	grams map[string]bool // n-grams of its words
+	words int
+}
+
+// AnalyzeQuestion prepares a question for SentenceScore and Matches.
+func AnalyzeQuestion(q string) *Question {
+	aq := &Question{terms: map[string]bool{}, grams: map[string]bool{}}
+	for _, t := range queryTerms(q) {
+		aq.terms[t] = true
+	}
+	words(q, func(w string) {
+		if !stopWords[w] {
+			aq.words++
+		}
+	})
+	ngrams(q, func(g string) { aq.grams[g] = true })
+	return aq
+}
+
+// Empty reports whether the question has no content words at all
+// ("what?", "and then?").
+func (q *Question) Empty() bool { return q.words == 0 }
+
+// SentenceScore says how much of the question a piece of text (in language
+// lang) speaks to: a point for each question stem it contains, and part of a
+// point for a word that shares most of its n-grams with the question (a
+// compound or a cognate). Zero means the text has nothing in common with the
+// question.
+func (q *Question) SentenceScore(text, lang string) float64 {
+	score := 0.0
+	seen := map[string]bool{}
+	words(text, func(w string) {
+		if stopWords[w] || seen[w] {
+			return
+		}
+		seen[w] = true
+		if q.terms[stem(w, lang)] {
+			score++
+			return
+		}
+		n, hit := 0, 0
+		ngrams(w, func(g string) {
+			n++
+			if q.grams[g] {
+				hit++
+			}
+		})
+		if n >= 3 && float64(hit)/float64(n) >= 0.5 {
+			score += 0.5
+		}
+	})
+	return score
+}
+
+// KeySentences ranks the sentences of s by how central they are to the whole
+// story: the more of the story's frequent content words a sentence carries,
+// the more it says what the story is about. It returns one score per
+// sentence of each passage, in passage order.
+func KeySentences(s *Story) [][]float64 {
+	df := map[string]int{}
+	var sentTerms [][][]string
+	for _, p := range s.Passages {
+		var ps [][]string
+		for _, sp := range p.Sentences {
+			terms := uniq(Analyze(s.Text[sp.Start:sp.End], s.Language))
+			for _, t := range terms {
+				df[t]++
+			}
+			ps = append(ps, terms)
+		}
+		sentTerms = append(sentTerms, ps)
+	}
+	out := make([][]float64, len(sentTerms))
+	for i, ps := range sentTerms {
+		out[i] = make([]float64, len(ps))
+		for j, terms := range ps {
+			sum := 0.0
+			for _, t := range terms {
+				if df[t] > 1 && !isDigits(t) {
+					sum += float64(df[t] - 1)
+				}
+			}
+			if len(terms) > 0 {
+				out[i][j] = sum / math.Sqrt(float64(len(terms)))
+			}
+		}
+	}
+	return out
+}
+
+func uniq(ts []string) []string {
+	seen := map[string]bool{}
+	out := ts[:0]
+	for _, t := range ts {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// NormalizeQuotation prepares text for a verbatim comparison: typographic
+// apostrophes and dashes made plain, runs of space made one, the ends
+// trimmed of space and trailing punctuation. Case is kept.
+func NormalizeQuotation(s string) string {
+	s = strings.NewReplacer("’", "'", "‘", "'", "–", "-", "—", "-", "\u00a0", " ").Replace(s)
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.TrimRight(s, " ,.;:!?…")
+}
