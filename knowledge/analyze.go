@@ -2,6 +2,8 @@ package knowledge
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -82,18 +84,43 @@ func words(text string, fn func(w string)) {
 }
 
 // stem returns the Snowball stem of a folded word in lang ("de" or "en").
+// Stems are cached: a text repeats its words, and questions repeat the
+// story's. The cache stops growing at stemCacheMax entries, so hostile input
+// cannot make it grow without bound.
 func stem(w, lang string) string {
 	if len(w) <= 3 || isDigits(w) {
 		return w
 	}
+	key := stemKey{w, lang == "de"}
+	if s, ok := stemCache.Load(key); ok {
+		return s.(string)
+	}
 	env := snowballstem.NewEnv(w)
-	if lang == "de" {
+	if key.de {
 		german.Stem(env)
 	} else {
 		english.Stem(env)
 	}
-	return env.Current()
+	s := env.Current()
+	if stemCacheSize.Load() < stemCacheMax {
+		if _, loaded := stemCache.LoadOrStore(key, s); !loaded {
+			stemCacheSize.Add(1)
+		}
+	}
+	return s
 }
+
+type stemKey struct {
+	word string
+	de   bool
+}
+
+const stemCacheMax = 200_000
+
+var (
+	stemCache     sync.Map // stemKey → string
+	stemCacheSize atomic.Int64
+)
 
 // Analyze returns the index terms of text in language lang: folded, without
 // stop words, stemmed. Terms repeat as often as their words do.
@@ -108,26 +135,55 @@ func Analyze(text, lang string) []string {
 	return out
 }
 
-// queryTerms analyzes a question for both languages at once: each word gives
-// its German and its English stem (once when they agree), because a question
-// may be in either language and name things in the other.
-func queryTerms(text string) []string {
-	var out []string
+// queryAnalysis is a question as retrieval sees it.
+type queryAnalysis struct {
+	terms []string // distinct stems, German and English
+	grams []string // n-grams, repeated as often as they occur
+	words int      // content words of the question itself
+}
+
+// analyzeQuery analyzes a question for both languages at once: each content
+// word gives its German and its English stem (once when they agree), because
+// a question may be in either language and name things in the other; each
+// word the bridge lexicon knows adds its translations; and with split, each
+// compound adds its parts.
+func analyzeQuery(text string, split func(w string, fn func(part string))) queryAnalysis {
+	var qa queryAnalysis
 	seen := map[string]bool{}
-	add := func(t string) {
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, t)
+	addWord := func(w string) {
+		for _, lang := range [2]string{"de", "en"} {
+			if t := stem(w, lang); !seen[t] {
+				seen[t] = true
+				qa.terms = append(qa.terms, t)
+			}
 		}
+		wordGrams(w, func(g string) { qa.grams = append(qa.grams, g) })
 	}
 	words(text, func(w string) {
 		if stopWords[w] {
 			return
 		}
-		add(stem(w, "de"))
-		add(stem(w, "en"))
+		qa.words++
+		addWord(w)
+		for _, tr := range translations(w) {
+			words(tr, func(t string) {
+				if !stopWords[t] {
+					addWord(t)
+				}
+			})
+		}
+		if split != nil {
+			split(w, func(part string) {
+				for _, lang := range [2]string{"de", "en"} {
+					if t := stem(part, lang); !seen[t] {
+						seen[t] = true
+						qa.terms = append(qa.terms, t)
+					}
+				}
+			})
+		}
 	})
-	return out
+	return qa
 }
 
 // ngramSize is the length of the character n-grams of the second signal.
@@ -135,24 +191,32 @@ func queryTerms(text string) []string {
 // still letting compounds and cognates share most of their grams.
 const ngramSize = 4
 
-// ngrams calls fn with the character n-grams of each folded, non-stop word of
-// text, the word padded with "_" at both ends. Words shorter than the n-gram
-// give themselves, padded.
+// ngrams calls fn with the character n-grams of each folded, non-stop word
+// of text.
 func ngrams(text string, fn func(g string)) {
-	var buf []rune
 	words(text, func(w string) {
-		if stopWords[w] {
-			return
-		}
-		buf = append(buf[:0], '_')
-		buf = append(buf, []rune(w)...)
-		buf = append(buf, '_')
-		if len(buf) <= ngramSize {
-			fn(string(buf))
-			return
-		}
-		for i := 0; i+ngramSize <= len(buf); i++ {
-			fn(string(buf[i : i+ngramSize]))
+		if !stopWords[w] {
+			wordGrams(w, fn)
 		}
 	})
+}
+
+// wordGrams calls fn with the n-grams of one folded word padded with "_" at
+// both ends; a word shorter than the n-gram gives itself, padded.
+func wordGrams(w string, fn func(g string)) {
+	padded := "_" + w + "_"
+	// Byte offsets of the runes, so grams are cut on rune boundaries.
+	var offs [64]int
+	idx := offs[:0]
+	for i := range padded {
+		idx = append(idx, i)
+	}
+	if len(idx) <= ngramSize {
+		fn(padded)
+		return
+	}
+	idx = append(idx, len(padded))
+	for i := 0; i+ngramSize < len(idx); i++ {
+		fn(padded[idx[i]:idx[i+ngramSize]])
+	}
 }

@@ -30,6 +30,12 @@ type Index struct {
 	lex      field
 	gram     field
 	vectors  [][]float32 // nil without dense retrieval
+	// vocab is every folded word of the indexed text; compounds splits words
+	// against it. Read-only after NewIndex (the split cache is filled there
+	// and at search time under compoundsMu).
+	vocab       map[string]bool
+	compounds   *decompounder
+	compoundsMu sync.Mutex
 	embed    EmbedFunc
 	pool     sync.Pool // *scratch
 }
@@ -53,12 +59,21 @@ const (
 	rrfK = 60
 )
 
+// minPassagesForCommon: below this many passages no n-gram is skipped as
+// common; in a short story every signal counts and costs nothing.
+const minPassagesForCommon = 50
+
 // field is an inverted index over one kind of term.
 type field struct {
 	ids      map[string]int32
 	postings [][]posting
 	idf      []float32
 	norm     []float32 // per passage: k1 * (1 - b + b * len/avgLen)
+	// common marks terms in more than half the passages, skipped at search
+	// time (nil: none skipped). For n-grams such terms are the "_der" and
+	// "ung_" of every other word: they cost the most postings and, with an
+	// idf under log 2, move a ranking the least.
+	common []bool
 }
 
 type posting struct {
@@ -135,19 +150,34 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 	for _, s := range stories {
 		langOf[s.ID] = s.Language
 	}
-	ix := &Index{passages: ps, embed: opts.Embed}
+	ix := &Index{passages: ps, embed: opts.Embed, vocab: map[string]bool{}}
+	for _, p := range ps {
+		words(p.Section+"\n"+p.Text, func(w string) { ix.vocab[w] = true })
+	}
+	ix.compounds = newDecompounder(ix.vocab)
 	lex, gram := newFieldBuilder(len(ps)), newFieldBuilder(len(ps))
 	for i, p := range ps {
 		// The heading is part of what a passage is about ("Musks Entgegnung").
 		text := p.Section + "\n" + p.Text
-		for _, t := range Analyze(text, langOf[p.Story]) {
-			lex.add(t)
-		}
+		lang := langOf[p.Story]
+		words(text, func(w string) {
+			if stopWords[w] {
+				return
+			}
+			lex.add(stem(w, lang))
+			ix.compounds.each(w, func(part string) { lex.add(stem(part, lang)) })
+		})
 		ngrams(text, gram.add)
 		lex.endDoc(int32(i))
 		gram.endDoc(int32(i))
 	}
 	ix.lex, ix.gram = lex.build(), gram.build()
+	if len(ps) >= minPassagesForCommon {
+		ix.gram.common = make([]bool, len(ix.gram.postings))
+		for id, p := range ix.gram.postings {
+			ix.gram.common[id] = len(p) > len(ps)/2
+		}
+	}
 	if opts.Embed != nil && len(ps) > 0 {
 		texts := make([]string, len(ps))
 		for i, p := range ps {
@@ -223,10 +253,11 @@ func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions
 		}
 	}
 
-	var qgrams []string
-	ngrams(question, func(g string) { qgrams = append(qgrams, g) })
-	addRanked(ix.rank(sc, &ix.lex, queryTerms(question), opts.Story, depth), func(r *Result, s float64) { r.Lexical = s })
-	addRanked(ix.rank(sc, &ix.gram, qgrams, opts.Story, depth), func(r *Result, s float64) { r.Ngram = s })
+	ix.compoundsMu.Lock()
+	qa := analyzeQuery(question, ix.compounds.each)
+	ix.compoundsMu.Unlock()
+	addRanked(ix.rank(sc, &ix.lex, qa.terms, opts.Story, depth), func(r *Result, s float64) { r.Lexical = s })
+	addRanked(ix.rank(sc, &ix.gram, qa.grams, opts.Story, depth), func(r *Result, s float64) { r.Ngram = s })
 	if ix.vectors != nil {
 		vecs, err := ix.embed(ctx, []string{question})
 		if err != nil {
@@ -271,6 +302,9 @@ func (ix *Index) rank(sc *scratch, f *field, terms []string, story string, depth
 		}
 	}
 	for id, qtf := range seen {
+		if f.common != nil && f.common[id] {
+			continue
+		}
 		idf := f.idf[id] * qtf
 		for _, p := range f.postings[id] {
 			if sc.acc[p.doc] == 0 {
@@ -302,19 +336,58 @@ func (ix *Index) rankDense(sc *scratch, q []float32, story string, depth int) []
 	return topScored(sc.ranked, depth)
 }
 
-// topScored sorts list best first (ties by passage order) and cuts it to n.
-// It returns a copy, since list is reused scratch space.
+// topScored returns the best n of list, best first (ties by passage order).
+// It selects with a bounded min-heap, O(len·log n), since list may hold every
+// passage of a large archive while n is small. It returns a new slice: list
+// is reused scratch space.
 func topScored(list []scored, n int) []scored {
-	sort.Slice(list, func(a, b int) bool {
-		if list[a].score != list[b].score {
-			return list[a].score > list[b].score
-		}
-		return list[a].doc < list[b].doc
-	})
-	if len(list) > n {
-		list = list[:n]
+	if n <= 0 || len(list) == 0 {
+		return nil
 	}
-	return append([]scored(nil), list...)
+	better := func(a, b scored) bool {
+		if a.score != b.score {
+			return a.score > b.score
+		}
+		return a.doc < b.doc
+	}
+	h := make([]scored, 0, min(n, len(list)))
+	// h is a min-heap by "better": h[0] is the worst of the kept.
+	down := func(i int) {
+		for {
+			l, w := 2*i+1, i
+			if l < len(h) && better(h[w], h[l]) {
+				w = l
+			}
+			if r := l + 1; r < len(h) && better(h[w], h[r]) {
+				w = r
+			}
+			if w == i {
+				return
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
+		}
+	}
+	for _, x := range list {
+		if len(h) < n {
+			h = append(h, x)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !better(h[p], h[i]) {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+			continue
+		}
+		if better(x, h[0]) {
+			h[0] = x
+			down(0)
+		}
+	}
+	sort.Slice(h, func(a, b int) bool { return better(h[a], h[b]) })
+	return h
 }
 
 func normalize(v []float32) []float32 {

@@ -14,16 +14,14 @@ type Question struct {
 
 // AnalyzeQuestion prepares a question for SentenceScore and Matches.
 func AnalyzeQuestion(q string) *Question {
-	aq := &Question{terms: map[string]bool{}, grams: map[string]bool{}}
-	for _, t := range queryTerms(q) {
+	qa := analyzeQuery(q, nil)
+	aq := &Question{terms: make(map[string]bool, len(qa.terms)), grams: make(map[string]bool, len(qa.grams)), words: qa.words}
+	for _, t := range qa.terms {
 		aq.terms[t] = true
 	}
-	words(q, func(w string) {
-		if !stopWords[w] {
-			aq.words++
-		}
-	})
-	ngrams(q, func(g string) { aq.grams[g] = true })
+	for _, g := range qa.grams {
+		aq.grams[g] = true
+	}
 	return aq
 }
 

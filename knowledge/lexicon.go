@@ -1,0 +1,49 @@
+package knowledge
+
+import (
+	_ "embed"
+	"strings"
+)
+
+//go:embed lexicon/en-de.txt
+var lexiconText string
+
+// bridge maps a folded word of either language to folded words of the other:
+// lexical retrieval across English and German, the way dictionary-based
+// cross-language retrieval does it. Built once from lexicon/en-de.txt.
+var bridge = func() map[string][]string {
+	m := map[string][]string{}
+	add := func(from, to string) {
+		for _, x := range m[from] {
+			if x == to {
+				return
+			}
+		}
+		m[from] = append(m[from], to)
+	}
+	for _, line := range strings.Split(lexiconText, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		en, de, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		for _, e := range strings.Split(en, ",") {
+			for _, d := range strings.Split(de, ",") {
+				e, d := Fold(strings.TrimSpace(e)), Fold(strings.TrimSpace(d))
+				if e == "" || d == "" || e == d {
+					continue
+				}
+				add(e, d)
+				add(d, e)
+			}
+		}
+	}
+	return m
+}()
+
+// translations returns the other language's words for a folded word (or
+// phrase), nil when the lexicon has none.
+func translations(w string) []string { return bridge[w] }
