@@ -36,8 +36,8 @@ type Index struct {
 	vocab       map[string]bool
 	compounds   *decompounder
 	compoundsMu sync.Mutex
-	embed    EmbedFunc
-	pool     sync.Pool // *scratch
+	embed       EmbedFunc
+	pool        sync.Pool // *scratch
 }
 
 // Result is one ranked passage.
