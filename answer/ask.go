@@ -61,7 +61,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 	if err != nil {
 		return nil, err
 	}
-	chk := newChecker(refs, e.stories, lang, onDelta)
+	chk := newChecker(refs, e.normTexts, lang, onDelta)
 	resp, err := e.model.Stream(ctx, llm.Request{
 		Messages:  []llm.Message{{Role: llm.System, Content: p.System}, {Role: llm.User, Content: p.User}},
 		MaxTokens: answerMaxTokens,

@@ -39,12 +39,19 @@ const (
 	maxHeldBracket = 64
 )
 
-func newChecker(refs map[string]*knowledge.Passage, stories []*knowledge.Story, lang string, emit func(string)) *checker {
-	c := &checker{refs: refs, marker: textsFor(lang).paraphrased, emit: emit, citedSeen: map[*knowledge.Passage]bool{}}
-	for _, s := range stories {
-		c.stories = append(c.stories, strings.ToLower(knowledge.NormalizeQuotation(s.Text)))
+// newChecker checks against stories, the normalized texts of the loaded
+// stories (see normalizedTexts).
+func newChecker(refs map[string]*knowledge.Passage, stories []string, lang string, emit func(string)) *checker {
+	return &checker{refs: refs, stories: stories, marker: textsFor(lang).paraphrased, emit: emit, citedSeen: map[*knowledge.Passage]bool{}}
+}
+
+// normalizedTexts prepares story texts for the verbatim check, once.
+func normalizedTexts(stories []*knowledge.Story) []string {
+	out := make([]string, len(stories))
+	for i, s := range stories {
+		out[i] = strings.ToLower(knowledge.NormalizeQuotation(s.Text))
 	}
-	return c
+	return out
 }
 
 // Write takes the next piece of the answer.

@@ -52,6 +52,8 @@ type Engine struct {
 	cache   *cache
 	budget  *budget
 	keySent map[string][][]float64 // per story: centrality of each sentence (offline summaries)
+	// normTexts are the stories' texts normalized for the verbatim check of quotations.
+	normTexts []string
 }
 
 // MaxQuestionBytes bounds a question. Discord caps a slash-command option at
@@ -81,15 +83,16 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("index stories: %w", err)
 	}
 	e := &Engine{
-		opts:    opts,
-		stories: opts.Stories,
-		byID:    map[string]*knowledge.Story{},
-		index:   ix,
-		model:   opts.Model,
-		log:     opts.Logger.With("component", "answer"),
-		cache:   newCache(opts.CacheDir),
-		budget:  newBudget(opts.DailyTokenBudget, opts.Now),
-		keySent: map[string][][]float64{},
+		opts:      opts,
+		stories:   opts.Stories,
+		byID:      map[string]*knowledge.Story{},
+		index:     ix,
+		model:     opts.Model,
+		log:       opts.Logger.With("component", "answer"),
+		cache:     newCache(opts.CacheDir),
+		budget:    newBudget(opts.DailyTokenBudget, opts.Now),
+		keySent:   map[string][][]float64{},
+		normTexts: normalizedTexts(opts.Stories),
 	}
 	for _, s := range opts.Stories {
 		e.byID[s.ID] = s

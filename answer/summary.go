@@ -57,7 +57,7 @@ func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, err
 	if err != nil {
 		return nil, fmt.Errorf("summary model: %w", err)
 	}
-	chk := newChecker(refs, e.stories, lang, nil)
+	chk := newChecker(refs, e.normTexts, lang, nil)
 	chk.Write(resp.Content)
 	out := &Summary{Summary: chk.Close(), Citations: []Citation{}, Mode: ModeLLM, Usage: resp.Usage}
 	if out.Summary == "" {
