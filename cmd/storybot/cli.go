@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -40,7 +39,7 @@ func (f *commonFlags) register(fs *flag.FlagSet) {
 // shown only with LOG_LEVEL=debug.
 func (c *cli) logger() *slog.Logger {
 	if strings.EqualFold(c.cfg.LogLevel, "debug") {
-		if l, err := newLogger(c.cfg, os.Stderr); err == nil {
+		if l, err := newLogger(c.cfg, c.stderr); err == nil {
 			return l
 		}
 	}

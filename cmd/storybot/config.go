@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -83,7 +83,7 @@ func (c Config) BaseURL() string {
 	return c.OpenAIBaseURL
 }
 
-func newLogger(c Config, w *os.File) (*slog.Logger, error) {
+func newLogger(c Config, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return nil, usageError{fmt.Errorf("configuration: LOG_LEVEL %q is not one of debug, info, warn, error", c.LogLevel)}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"os"
 	"strings"
 
 	"github.com/storybot/storybot/bot"
@@ -31,7 +30,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("configuration: RATE_LIMIT: %v", err)
 	}
-	log, err := newLogger(c.cfg, os.Stderr)
+	log, err := newLogger(c.cfg, c.stderr)
 	if err != nil {
 		return err
 	}
