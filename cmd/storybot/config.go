@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -50,9 +52,19 @@ type Config struct {
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"20s" desc:"time in-flight answers get on SIGTERM"`
 }
 
-// loadConfig reads the environment. A malformed value is a usage error.
+// loadConfig reads the environment. A malformed value is a usage error. A
+// variable set to an empty value counts as not set, so that its default
+// applies: a copied .env.example (or an image's own ENV, such as
+// CACHE_DIR=/data in Docker) is not overridden by an empty line.
 func loadConfig() (Config, error) {
 	var c Config
+	t := reflect.TypeOf(c)
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("envconfig")
+		if v, ok := os.LookupEnv(name); ok && strings.TrimSpace(v) == "" {
+			os.Unsetenv(name)
+		}
+	}
 	if err := envconfig.Process("", &c); err != nil {
 		return c, usageError{fmt.Errorf("configuration: %w", err)}
 	}
