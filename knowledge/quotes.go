@@ -453,27 +453,20 @@ func FindQuotes(s *Story, speaker, topic string) []Quote {
 	if strings.TrimSpace(topic) == "" {
 		return out
 	}
-	terms := topicTerms(topic)
-	if len(terms) == 0 {
+	aq := AnalyzeQuestion(topic)
+	if aq.Empty() {
 		return out
 	}
 	type rankedQuote struct {
 		q     Quote
-		score int
+		score float64
 	}
 	var ranked []rankedQuote
 	for _, q := range out {
-		inText := topicTerms(q.Text)
-		inCtx := topicTerms(q.Context + " " + q.Section)
-		score := 0
-		for _, t := range terms {
-			switch {
-			case termMatches(t, inText):
-				score += 2
-			case termMatches(t, inCtx):
-				score++
-			}
-		}
+		// Words of the quotation weigh twice those of its sentence and
+		// heading; the question analysis brings the bridge lexicon and
+		// n-grams, so an English topic ranks German quotations.
+		score := 2*aq.SentenceScore(q.Text, s.Language) + aq.SentenceScore(q.Context+"\n"+q.Section, s.Language)
 		if score > 0 {
 			ranked = append(ranked, rankedQuote{q, score})
 		}
@@ -484,34 +477,6 @@ func FindQuotes(s *Story, speaker, topic string) []Quote {
 		out = append(out, r.q)
 	}
 	return out
-}
-
-// topicTerms analyzes text for both languages, as a question may be asked in
-// either.
-func topicTerms(text string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, lang := range []string{"de", "en"} {
-		for _, t := range Analyze(text, lang) {
-			if !seen[t] {
-				seen[t] = true
-				out = append(out, t)
-			}
-		}
-	}
-	return out
-}
-
-func termMatches(t string, terms []string) bool {
-	for _, u := range terms {
-		if t == u {
-			return true
-		}
-		if len(t) >= 4 && len(u) >= 4 && (strings.HasPrefix(t, u) || strings.HasPrefix(u, t)) {
-			return true
-		}
-	}
-	return false
 }
 
 // speakerMatches reports whether query names speaker: every word of the
