@@ -54,7 +54,7 @@ func languageName(code string) string {
 // text holds the few sentences the engine itself writes, in English and
 // German; other languages get English.
 type text struct {
-	offlineAsk, offlineSummary, offlineTimeline, budgetSpent, notInStory, emptyQuestion, paraphrased string
+	offlineAsk, offlineSummary, offlineTimeline, budgetSpent, notInStory, paraphrased string
 }
 
 var texts = map[string]text{
