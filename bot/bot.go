@@ -1,0 +1,550 @@
+package bot
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/storybot/storybot/answer"
+)
+
+// Answerer is what the bot needs of the engine (*answer.Engine implements it).
+type Answerer interface {
+	Ask(ctx context.Context, req answer.AskRequest, onDelta func(delta string)) (*answer.Answer, error)
+	Timeline(ctx context.Context, req answer.TimelineRequest) (*answer.Timeline, error)
+	Quotes(ctx context.Context, req answer.QuoteRequest) (*answer.Quotes, error)
+	Summary(ctx context.Context, req answer.SummaryRequest) (*answer.Summary, error)
+	Stories() []answer.StoryInfo
+	Speakers(story string) []string
+	Citations(story string, ids []string) []answer.Citation
+}
+
+var _ Answerer = (*answer.Engine)(nil)
+
+// Options configures a Bot. They are plain values; cmd/storybot reads them
+// from the environment.
+type Options struct {
+	Token     string // DISCORD_TOKEN, with or without the "Bot " prefix
+	GuildID   string // DISCORD_GUILD_ID: register commands there only; "" registers globally
+	PublicKey string // DISCORD_PUBLIC_KEY (hex), required by RunHTTP
+	APIURL    string // DISCORD_API_URL: origin of every REST call; "" is https://discord.com
+
+	AllowedGuilds   []string // ALLOWED_GUILDS; empty allows all
+	AllowedChannels []string // ALLOWED_CHANNELS; empty allows all
+
+	Rate              Rate          // RATE_LIMIT per user (see ParseRate); zero: no limit
+	MaxConcurrent     int           // MAX_CONCURRENT_ANSWERS; <= 0: no cap
+	ConversationDepth int           // CONVERSATION_DEPTH: messages of a reply chain given as history; 0: none
+	EditInterval      time.Duration // EDIT_INTERVAL: least time between two edits of a streamed answer
+	ShutdownTimeout   time.Duration // SHUTDOWN_TIMEOUT: time in-flight answers get after ctx ends
+
+	HTTPAddr string // HTTP_ADDR: /healthz, /readyz, /metrics (and /interactions in RunHTTP); "" serves nothing
+
+	Logger  *slog.Logger
+	Version string
+	// Now is the clock of the rate limiter and of the times shown to users; nil is time.Now.
+	Now func() time.Time
+}
+
+// LogValue keeps the token out of logs.
+func (o Options) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("token_set", o.Token != ""),
+		slog.String("guild_id", o.GuildID),
+		slog.String("api_url", o.APIURL),
+		slog.Any("allowed_guilds", o.AllowedGuilds),
+		slog.Any("allowed_channels", o.AllowedChannels),
+		slog.String("rate", o.Rate.String()),
+		slog.Int("max_concurrent", o.MaxConcurrent),
+		slog.Int("conversation_depth", o.ConversationDepth),
+		slog.Duration("edit_interval", o.EditInterval),
+		slog.Duration("shutdown_timeout", o.ShutdownTimeout),
+		slog.String("http_addr", o.HTTPAddr),
+	)
+}
+
+// Defaults for options left zero.
+const (
+	defaultEditInterval    = 1200 * time.Millisecond
+	defaultShutdownTimeout = 20 * time.Second
+	// interactionTimeout bounds the work for one interaction: its token lives 15 minutes.
+	interactionTimeout = 14 * time.Minute
+)
+
+// Bot is a running Discord bot. Create it with New, run it with Run
+// (gateway) or RunHTTP (interactions over HTTP); a Bot runs once.
+type Bot struct {
+	opts     Options
+	ans      Answerer
+	log      *slog.Logger
+	clock    clock
+	now      func() time.Time
+	session  *discordgo.Session
+	commands []*discordgo.ApplicationCommand
+	stories  []answer.StoryInfo
+	multi    bool // several stories: commands take a story option
+
+	allowedGuilds, allowedChannels map[string]bool
+
+	limiter *userLimiter
+	slots   *answerSlots
+	metrics *metrics
+	health  *http.ServeMux
+	pubKey  ed25519.PublicKey
+
+	appID      atomic.Value // string
+	selfID     atomic.Value // string, the bot user's id
+	connected  atomic.Bool
+	registered atomic.Bool
+	httpMode   atomic.Bool
+
+	// in-flight interactions and messages, for graceful shutdown
+	flightMu sync.Mutex
+	inFlight int
+	closing  bool
+	idle     chan struct{} // closed when closing and inFlight reaches 0
+	closed   chan struct{} // closed when closing starts
+
+	// work is the parent of every interaction's context. It outlives the
+	// Run context by the shutdown timeout, so answers in progress finish.
+	work       context.Context
+	cancelWork context.CancelFunc
+
+	// registeredCh is closed once the commands are registered (tests wait on it).
+	registeredCh   chan struct{}
+	registeredOnce sync.Once
+
+	// handled, if set, is called when an interaction's handler has
+	// returned (tests wait on it instead of sleeping).
+	handled func(interactionID string)
+
+	// connect backoff; tests shorten it
+	backoffMin, backoffMax time.Duration
+	started                atomic.Bool
+}
+
+// New checks opts and prepares a bot; it does not touch the network.
+func New(opts Options, a Answerer) (*Bot, error) {
+	if a == nil {
+		return nil, errors.New("bot: no answerer")
+	}
+	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(opts.Token), "Bot "))
+	if token == "" {
+		return nil, errors.New("bot: DISCORD_TOKEN is empty")
+	}
+	opts.Token = token
+	if opts.APIURL == "" {
+		opts.APIURL = "https://discord.com"
+	}
+	origin, err := parseOrigin(opts.APIURL)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	if opts.EditInterval <= 0 {
+		opts.EditInterval = defaultEditInterval
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = defaultShutdownTimeout
+	}
+	opts.ConversationDepth = max(opts.ConversationDepth, 0)
+	var pub ed25519.PublicKey
+	if k := strings.TrimSpace(opts.PublicKey); k != "" {
+		raw, err := hex.DecodeString(k)
+		if err != nil || len(raw) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("bot: DISCORD_PUBLIC_KEY must be %d bytes of hex", ed25519.PublicKeySize)
+		}
+		pub = ed25519.PublicKey(raw)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+
+	s, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	s.Client = newHTTPClient(origin)
+	// Slash commands need no intent; guild and direct messages (not
+	// privileged) bring the mentions and replies. Mentions carry their
+	// content without the privileged message-content intent.
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
+	s.LogLevel = discordgo.LogError
+	// Handlers run on their own goroutines (discordgo's default), so a
+	// slow answer never holds up the acknowledgement of the next one.
+	s.SyncEvents = false
+
+	stories := a.Stories()
+	b := &Bot{
+		opts:            opts,
+		ans:             a,
+		log:             logger.With("component", "bot"),
+		clock:           realClock{},
+		now:             now,
+		session:         s,
+		stories:         stories,
+		multi:           len(stories) > 1,
+		allowedGuilds:   idSet(opts.AllowedGuilds),
+		allowedChannels: idSet(opts.AllowedChannels),
+		limiter:         newUserLimiter(opts.Rate, now),
+		slots:           newAnswerSlots(opts.MaxConcurrent),
+		metrics:         newMetrics(),
+		pubKey:          pub,
+		idle:            make(chan struct{}),
+		closed:          make(chan struct{}),
+		registeredCh:    make(chan struct{}),
+		backoffMin:      time.Second,
+		backoffMax:      time.Minute,
+	}
+	b.appID.Store("")
+	b.selfID.Store("")
+	b.commands = commandDefinitions(b.multi)
+	b.health = b.healthMux()
+	b.work, b.cancelWork = context.WithCancel(context.Background())
+	return b, nil
+}
+
+func idSet(ids []string) map[string]bool {
+	m := make(map[string]bool)
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			m[id] = true
+		}
+	}
+	return m
+}
+
+// Handler serves /healthz, /readyz and /metrics (and, in RunHTTP,
+// /interactions): what HTTP_ADDR serves, for tests and embedding.
+func (b *Bot) Handler() http.Handler { return b.health }
+
+// Run connects to the gateway and answers until ctx ends, then stops
+// taking new interactions, lets answers in progress finish within
+// ShutdownTimeout and closes the session. While Discord cannot be reached
+// it keeps retrying with exponential backoff (the health endpoint is up
+// meanwhile); an authentication failure ends it with an error.
+func (b *Bot) Run(ctx context.Context) error {
+	if !b.started.CompareAndSwap(false, true) {
+		return errors.New("bot: already running")
+	}
+	httpErr, stopHTTP, err := b.serveHTTP()
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+
+	s := b.session
+	s.AddHandler(b.onReady)
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { b.connected.Store(true) })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		b.connected.Store(false)
+		if !b.isClosing() {
+			b.log.Warn("gateway disconnected; discordgo reconnects")
+		}
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { b.connected.Store(true) })
+	s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) {
+		b.log.Info("in guild", "guild_id", g.ID, "guild", g.Name)
+	})
+	s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		b.onInteraction(ic.Interaction, b.restResponder(ic.Interaction))
+	})
+	s.AddHandler(b.onMessage)
+
+	connErr := make(chan error, 1)
+	go func() { connErr <- b.connect(ctx) }()
+	var failed error
+	select {
+	case err := <-connErr:
+		connErr = nil
+		if err != nil {
+			failed = err
+		} else if ctx.Err() == nil {
+			b.log.Info("running", "mode", "gateway", "version", b.opts.Version)
+			select {
+			case <-ctx.Done():
+			case failed = <-httpErr:
+			}
+		}
+	case failed = <-httpErr:
+	case <-ctx.Done():
+		// Stopped while still connecting: do not wait for a hanging dial.
+	}
+	b.shutdown()
+	if connErr != nil {
+		// connect is still running (a dial or REST call in flight); close
+		// the session once it gives up or succeeds.
+		go func() {
+			<-connErr
+			_ = s.Close()
+		}()
+	} else if err := s.Close(); err != nil {
+		b.log.Warn("close gateway", "err", b.scrub(err.Error()))
+	}
+	if failed != nil {
+		return failed
+	}
+	b.log.Info("stopped")
+	return nil
+}
+
+// connect opens the gateway, retrying with backoff until it works or ctx
+// ends, then registers the commands.
+func (b *Bot) connect(ctx context.Context) error {
+	delay := b.backoffMin
+	for attempt := 1; ; attempt++ {
+		err := b.session.Open()
+		if err == nil {
+			break
+		}
+		if fatal := authFailure(err); fatal != nil {
+			return fatal
+		}
+		b.log.Warn("cannot reach the Discord gateway; retrying", "attempt", attempt, "retry_in", delay, "err", b.scrub(err.Error()))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-b.clock.After(delay):
+		}
+		delay = min(2*delay, b.backoffMax)
+	}
+	b.connected.Store(true)
+	b.logGuilds()
+	app, _ := b.appID.Load().(string)
+	if st := b.session.State; app == "" && st != nil {
+		st.RLock()
+		if st.Application != nil {
+			app = st.Application.ID
+		}
+		if app == "" && st.User != nil {
+			app = st.User.ID
+		}
+		st.RUnlock()
+	}
+	return b.register(ctx, app)
+}
+
+// register overwrites the commands with one bulk call, retrying while
+// Discord is unreachable. appID "" asks Discord for it.
+func (b *Bot) register(ctx context.Context, appID string) error {
+	delay := b.backoffMin
+	for attempt := 1; ; attempt++ {
+		err := b.registerOnce(ctx, appID)
+		if err == nil {
+			return nil
+		}
+		if fatal := authFailure(err); fatal != nil {
+			return fatal
+		}
+		if isClientError(err) {
+			return fmt.Errorf("bot: register commands: %w", err)
+		}
+		b.log.Warn("cannot register commands; retrying", "attempt", attempt, "retry_in", delay, "err", b.scrub(err.Error()))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-b.clock.After(delay):
+		}
+		delay = min(2*delay, b.backoffMax)
+	}
+}
+
+func (b *Bot) registerOnce(ctx context.Context, appID string) error {
+	if appID == "" {
+		app, err := b.session.Application("@me")
+		if err != nil {
+			return err
+		}
+		appID = app.ID
+	}
+	b.appID.Store(appID)
+	if b.selfID.Load().(string) == "" {
+		b.selfID.Store(appID)
+	}
+	cmds, err := b.session.ApplicationCommandBulkOverwrite(appID, b.opts.GuildID, b.commands, discordgo.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	scope := "global"
+	if b.opts.GuildID != "" {
+		scope = "guild " + b.opts.GuildID
+	}
+	b.registered.Store(true)
+	b.registeredOnce.Do(func() { close(b.registeredCh) })
+	b.log.Info("commands registered", "count", len(cmds), "scope", scope)
+	return nil
+}
+
+func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
+	b.connected.Store(true)
+	if r.User != nil {
+		b.selfID.Store(r.User.ID)
+	}
+	if r.Application != nil && r.Application.ID != "" {
+		b.appID.Store(r.Application.ID)
+	}
+}
+
+// logGuilds logs the guilds the bot is in, from the state (under its
+// lock: discordgo updates the guilds as GUILD_CREATE events arrive).
+func (b *Bot) logGuilds() {
+	st := b.session.State
+	if st == nil {
+		return
+	}
+	st.RLock()
+	name := ""
+	if st.User != nil {
+		name = st.User.Username
+	}
+	ids := make([]string, 0, len(st.Guilds))
+	for _, g := range st.Guilds {
+		ids = append(ids, g.ID)
+	}
+	st.RUnlock()
+	b.log.Info("gateway ready", "user", name, "guilds", len(ids), "guild_ids", ids)
+}
+
+// authFailure returns a fatal error when err says the token is wrong: a
+// 401 from the REST API or gateway close code 4004.
+func authFailure(err error) error {
+	var rest *discordgo.RESTError
+	if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("bot: Discord rejected the token (401): check DISCORD_TOKEN")
+	}
+	if errors.Is(err, discordgo.ErrUnauthorized) {
+		return fmt.Errorf("bot: Discord rejected the token (401): check DISCORD_TOKEN")
+	}
+	switch code := closeCode(err); code {
+	case 4004:
+		return fmt.Errorf("bot: Discord rejected the token (gateway close 4004): check DISCORD_TOKEN")
+	case 4010, 4011, 4012, 4013, 4014:
+		return fmt.Errorf("bot: Discord closed the gateway with code %d (%w)", code, err)
+	}
+	return nil
+}
+
+// closeCode returns the websocket close code in err's chain, 0 when none.
+func closeCode(err error) int {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return 0
+}
+
+func isClientError(err error) bool {
+	var rest *discordgo.RESTError
+	return errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode >= 400 && rest.Response.StatusCode < 500 &&
+		rest.Response.StatusCode != http.StatusTooManyRequests
+}
+
+// permanentDiscordError reports a REST error that retrying the same call
+// cannot fix (the message or interaction is gone, or access is denied).
+func permanentDiscordError(err error) bool {
+	var rest *discordgo.RESTError
+	if !errors.As(err, &rest) || rest.Response == nil {
+		return false
+	}
+	switch rest.Response.StatusCode {
+	case http.StatusNotFound, http.StatusForbidden, http.StatusUnauthorized:
+		return true
+	}
+	return false
+}
+
+// begin registers one unit of work (an interaction or a message); false
+// means the bot is shutting down.
+func (b *Bot) begin() bool {
+	b.flightMu.Lock()
+	defer b.flightMu.Unlock()
+	if b.closing {
+		return false
+	}
+	b.inFlight++
+	return true
+}
+
+func (b *Bot) end() {
+	b.flightMu.Lock()
+	defer b.flightMu.Unlock()
+	b.inFlight--
+	if b.closing && b.inFlight == 0 {
+		select {
+		case <-b.idle:
+		default:
+			close(b.idle)
+		}
+	}
+}
+
+func (b *Bot) isClosing() bool {
+	b.flightMu.Lock()
+	defer b.flightMu.Unlock()
+	return b.closing
+}
+
+// shutdown stops taking new work and waits up to ShutdownTimeout for the
+// work in progress; then it cancels what is left.
+func (b *Bot) shutdown() {
+	b.flightMu.Lock()
+	if !b.closing {
+		b.closing = true
+		close(b.closed)
+		if b.inFlight == 0 {
+			close(b.idle)
+		}
+	}
+	n := b.inFlight
+	b.flightMu.Unlock()
+	if n > 0 {
+		b.log.Info("shutting down; waiting for answers in progress", "in_flight", n, "timeout", b.opts.ShutdownTimeout)
+	}
+	select {
+	case <-b.idle:
+	case <-b.clock.After(b.opts.ShutdownTimeout):
+		b.log.Warn("shutdown timeout; canceling answers in progress")
+	}
+	b.cancelWork()
+}
+
+// serveHTTP starts the HTTP server on HTTPAddr (if set). errc reports a
+// failure to serve; stop shuts it down.
+func (b *Bot) serveHTTP() (errc <-chan error, stop func(), err error) {
+	ch := make(chan error, 1)
+	if b.opts.HTTPAddr == "" {
+		return ch, func() {}, nil
+	}
+	srv := &http.Server{Addr: b.opts.HTTPAddr, Handler: b.health, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := listen(b.opts.HTTPAddr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bot: listen on %s: %w", b.opts.HTTPAddr, err)
+	}
+	b.log.Info("serving http", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			ch <- fmt.Errorf("bot: http server: %w", err)
+		}
+	}()
+	return ch, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
