@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -67,7 +69,10 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 //
 //	go test ./bot/ -run '^$' -bench Acknowledge200 -benchtime 5x
 func BenchmarkAcknowledge200(b *testing.B) {
-	h := startBot(b, Options{}, nil, discordtest.Options{})
+	// Logging as in production (info, JSON, to a sink), not the tests'
+	// debug log of every REST call into one locked buffer.
+	prod := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	h := startBot(b, Options{Logger: prod}, nil, discordtest.Options{})
 	var all []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -200,7 +200,9 @@ func startBot(t testing.TB, opts Options, ans *fakeAnswerer, fopts discordtest.O
 	logs := &logBuffer{}
 	opts.Token = testToken
 	opts.APIURL = srv.URL()
-	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if opts.ConversationDepth == 0 {
 		opts.ConversationDepth = 8
 	}
