@@ -39,9 +39,9 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 		}
 	}
 	lang := e.resolveLang(req.Lang, q)
-	results, err := e.index.Search(ctx, retrievalQuery(q, req.History), knowledge.SearchOptions{K: searchDepth, Story: req.Story})
+	results, err := e.search(ctx, retrievalQuery(q, req.History), knowledge.SearchOptions{K: searchDepth, Story: req.Story})
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err
 	}
 	if e.model == nil {
 		return e.offlineAsk(q, lang, results, ""), nil
@@ -83,6 +83,21 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 		a.Citations = append(a.Citations, citationOf(p))
 	}
 	return a, nil
+}
+
+// search ranks passages; when the embeddings API fails it answers from the
+// words alone rather than not at all.
+func (e *Engine) search(ctx context.Context, q string, opts knowledge.SearchOptions) ([]knowledge.Result, error) {
+	results, err := e.index.Search(ctx, q, opts)
+	if err != nil && e.index.Dense() && ctx.Err() == nil {
+		e.log.Warn("dense retrieval failed; using lexical retrieval for this question", "err", err)
+		opts.LexicalOnly = true
+		results, err = e.index.Search(ctx, q, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return results, nil
 }
 
 // withUnranked appends the passages the search did not find, in story

@@ -183,7 +183,7 @@ func (e *Engine) Search(ctx context.Context, question string, k int, story strin
 			return nil, err
 		}
 	}
-	return e.index.Search(ctx, q, knowledge.SearchOptions{K: k, Story: story})
+	return e.search(ctx, q, knowledge.SearchOptions{K: k, Story: story})
 }
 
 func citationOf(p *knowledge.Passage) Citation {

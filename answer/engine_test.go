@@ -469,3 +469,36 @@ func TestBadQuestions(t *testing.T) {
 		t.Errorf("unknown story: %v", err)
 	}
 }
+
+func TestEmbeddingsFeedRetrievalAndTheirFailureIsNotFatal(t *testing.T) {
+	srv := openaitest.New(t)
+	client, err := llm.New(llm.Options{APIKey: "test", BaseURL: srv.BaseURL(), Model: "fake-model", EmbeddingModel: "fake-embed",
+		Timeout: 5 * time.Second, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), Options{Stories: []*knowledge.Story{knowledge.Default()}, Model: client, Embed: client.Embed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.EmbedCalls() != 1 {
+		t.Fatalf("%d embeddings calls to index the story, want 1 batch", srv.EmbedCalls())
+	}
+	srv.Queue(openaitest.Reply{Content: "In July 2018 [§2]."})
+	if _, err := e.Ask(context.Background(), AskRequest{Question: "When did Altman make his reservation?"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if srv.EmbedCalls() != 2 {
+		t.Errorf("%d embeddings calls, want one more for the question", srv.EmbedCalls())
+	}
+	// The embeddings API now fails: the question is still answered.
+	srv.QueueEmbeddings(openaitest.Error(400, "embeddings broken"))
+	srv.Queue(openaitest.Reply{Content: "In July 2018 [§2]."})
+	a, err := e.Ask(context.Background(), AskRequest{Question: "When did Altman make his reservation?"}, nil)
+	if err != nil {
+		t.Fatalf("a failing embeddings API failed the answer: %v", err)
+	}
+	if len(a.Citations) != 1 || a.Citations[0].ID != "§2" {
+		t.Errorf("citations %+v", a.Citations)
+	}
+}

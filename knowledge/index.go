@@ -209,6 +209,9 @@ func (ix *Index) Dense() bool { return ix.vectors != nil }
 type SearchOptions struct {
 	K     int    // how many results; 0 means 5
 	Story string // only this story's passages; "" for all
+	// LexicalOnly leaves out the dense signal (when the embeddings API
+	// fails, a caller can still answer from the words).
+	LexicalOnly bool
 }
 
 // scratch is per-search working memory, pooled: a score per passage and the
@@ -258,7 +261,7 @@ func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions
 	ix.compoundsMu.Unlock()
 	addRanked(ix.rank(sc, &ix.lex, qa.terms, opts.Story, depth), func(r *Result, s float64) { r.Lexical = s })
 	addRanked(ix.rank(sc, &ix.gram, qa.grams, opts.Story, depth), func(r *Result, s float64) { r.Ngram = s })
-	if ix.vectors != nil {
+	if ix.vectors != nil && !opts.LexicalOnly {
 		vecs, err := ix.embed(ctx, []string{question})
 		if err != nil {
 			return nil, fmt.Errorf("embed question: %w", err)
