@@ -502,28 +502,13 @@ func speakerMatches(speaker, query string) bool {
 	return true
 }
 
-// foldName lower-cases a name, spells umlauts out (ü → ue, ß → ss) and makes
-// every apostrophe a plain one.
+// foldName folds a name as the analyzer folds words (lower case, ü → ue,
+// ß → ss, accents dropped) and makes every apostrophe a plain one.
 func foldName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch r {
-		case 'ä':
-			b.WriteString("ae")
-		case 'ö':
-			b.WriteString("oe")
-		case 'ü':
-			b.WriteString("ue")
-		case 'ß':
-			b.WriteString("ss")
-		case '’', '‘', '`', '´':
-			b.WriteByte('\'')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return apostrophes.Replace(Fold(s))
 }
+
+var apostrophes = strings.NewReplacer("’", "'", "‘", "'", "`", "'", "´", "'")
 
 // qtok is a word or a punctuation mark of the text around a quotation.
 type qtok struct {
