@@ -502,3 +502,38 @@ func TestEmbeddingsFeedRetrievalAndTheirFailureIsNotFatal(t *testing.T) {
 		t.Errorf("citations %+v", a.Citations)
 	}
 }
+
+func TestShortSummaryKeepsAtMostThreeSentences(t *testing.T) {
+	cases := []struct {
+		name, reply, want string
+		wantIDs           []string
+	}{
+		{"citations before the period",
+			"Altman complained on X [§2]. Musk replied [§3]. The Roadster is late [§4]. Musk co-founded OpenAI [§6]. The outcome is open [§7].",
+			"Altman complained on X [§2]. Musk replied [§3]. The Roadster is late [§4].", []string{"§2", "§3", "§4"}},
+		{"citations after the period",
+			"Altman complained online. [§2] Musk replied. [§3] The Roadster is late. [§4] Musk co-founded OpenAI. [§6]",
+			"Altman complained online. [§2] Musk replied. [§3] The Roadster is late. [§4]", []string{"§2", "§3", "§4"}},
+		{"a short answer is left alone", "Musk rebuts Altman [§3].", "Musk rebuts Altman [§3].", []string{"§3"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			te := newTestEngine(t, nil)
+			te.srv.Queue(openaitest.Reply{Content: c.reply})
+			s, err := te.Summary(context.Background(), SummaryRequest{Lang: "en", Length: "short"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Summary != c.want {
+				t.Errorf("summary\n got %q\nwant %q", s.Summary, c.want)
+			}
+			var ids []string
+			for _, ct := range s.Citations {
+				ids = append(ids, ct.ID)
+			}
+			if strings.Join(ids, ",") != strings.Join(c.wantIDs, ",") {
+				t.Errorf("citations %v, want %v", ids, c.wantIDs)
+			}
+		})
+	}
+}

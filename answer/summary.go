@@ -3,6 +3,7 @@ package answer
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -63,8 +64,14 @@ func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, err
 	if out.Summary == "" {
 		return nil, fault.New(fault.Unavailable, "the model returned an empty summary")
 	}
+	if length == "short" {
+		out.Summary = firstSentences(out.Summary, maxShortSentences)
+	}
 	for _, p := range chk.cited {
-		out.Citations = append(out.Citations, citationOf(p))
+		// A citation cut off with its sentence is no longer a source.
+		if strings.Contains(out.Summary, "["+refOf(refs, p)+"]") {
+			out.Citations = append(out.Citations, citationOf(p))
+		}
 	}
 	if err := e.cache.put("summary", key, out); err != nil {
 		e.log.Warn("summary: cannot cache", "err", err)
@@ -141,4 +148,46 @@ func (e *Engine) offlineSummary(s *knowledge.Story, length, note string) *Summar
 	}
 	out.Summary = b.String()
 	return out
+}
+
+// maxShortSentences is what a short summary promises.
+const maxShortSentences = 3
+
+// firstSentences keeps the first n sentences of text, with the citations
+// that follow the last one ("… 2018. [§2]"). Models overrun length
+// instructions; a short summary must stay short.
+func firstSentences(text string, n int) string {
+	spans := knowledge.SplitSentences(text, 0, len(text))
+	count := 0
+	for _, sp := range spans {
+		sent := text[sp.Start:sp.End]
+		if citationsOnly.MatchString(sent) {
+			continue // citations standing after a period belong to the sentence before
+		}
+		if count == n {
+			// Cut before this sentence, but after the citations that open
+			// its span when the model cited after the period.
+			if loc := leadingCitations.FindStringIndex(sent); loc != nil {
+				return strings.TrimSpace(text[:sp.Start+loc[1]])
+			}
+			return strings.TrimSpace(text[:sp.Start])
+		}
+		count++
+	}
+	return text
+}
+
+var (
+	citationsOnly    = regexp.MustCompile(`^(\s*\[[^\]]*§[^\]]*\])+\s*$`)
+	leadingCitations = regexp.MustCompile(`^(\s*\[[^\]]*§[^\]]*\])+`)
+)
+
+// refOf is the label under which p was given to the model.
+func refOf(refs map[string]*knowledge.Passage, p *knowledge.Passage) string {
+	for label, q := range refs {
+		if q == p {
+			return label
+		}
+	}
+	return p.ID
 }
