@@ -3,7 +3,6 @@ package answer
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/storybot/storybot/fault"
@@ -208,32 +207,28 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	a := &Answer{Question: q, Language: lang, Mode: ModeOffline, Citations: []Citation{}, Note: note}
 	aq := knowledge.AnalyzeQuestion(q)
 	type candidate struct {
-		p     *knowledge.Passage
-		span  knowledge.Span
-		score float64
-		rank  int
+		p       *knowledge.Passage
+		span    knowledge.Span
+		matches []knowledge.Match
+		rank    int
 	}
 	var cands []candidate
+	best := 0.0 // unweighted: how much of the question the best sentence covers
 	for rank, r := range results {
 		if rank == 3 {
 			break
 		}
 		s := e.byID[r.Passage.Story]
 		for _, sp := range r.Passage.Sentences {
-			if sc := aq.SentenceScore(s.Text[sp.Start:sp.End], s.Language); sc > 0 {
-				cands = append(cands, candidate{r.Passage, sp, sc, rank})
+			if ms := aq.Matches(s.Text[sp.Start:sp.End], s.Language); len(ms) > 0 {
+				cands = append(cands, candidate{r.Passage, sp, ms, rank})
+				best = max(best, sumWeights(ms, nil, nil))
 			}
 		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool {
-		if cands[i].score != cands[j].score {
-			return cands[i].score > cands[j].score
-		}
-		return cands[i].rank < cands[j].rank
-	})
 	// Only partial word matches (a shared n-gram here and there) are not
 	// an answer: better to say the story does not tell.
-	if len(cands) == 0 || cands[0].score < 1 {
+	if best < 1 {
 		title := e.stories[0].Title
 		if len(results) > 0 {
 			title = e.byID[results[0].Passage.Story].Title
@@ -241,9 +236,34 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		a.Answer = fmt.Sprintf(t.notInStory, title)
 		return a
 	}
-	if len(cands) > 2 {
-		cands = cands[:2]
+	// Greedy: the sentence with the most rare question words first, then
+	// those that add question words not covered yet (a question may ask two
+	// things), at most three.
+	covered := map[string]bool{}
+	var picked []candidate
+	first := 0.0
+	for len(picked) < 3 {
+		bi, bs := -1, 0.0
+		for i, c := range cands {
+			idf := e.idf[c.p.Story]
+			sc := sumWeights(c.matches, idf, covered)
+			if sc > bs || sc == bs && bi >= 0 && c.rank < cands[bi].rank {
+				bi, bs = i, sc
+			}
+		}
+		if bi < 0 || bs <= 0 || len(picked) > 0 && bs < 0.4*first {
+			break // nothing left that adds enough to the first
+		}
+		if len(picked) == 0 {
+			first = bs
+		}
+		picked = append(picked, cands[bi])
+		for _, m := range cands[bi].matches {
+			covered[m.Stem] = true
+		}
+		cands = append(cands[:bi], cands[bi+1:]...)
 	}
+	cands = picked
 	var b strings.Builder
 	seen := map[*knowledge.Passage]bool{}
 	for i, c := range cands {
@@ -259,4 +279,25 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	}
 	a.Answer = b.String()
 	return a
+}
+
+// sumWeights adds up matches: each weighed by its stem's rarity (idf; 1 when
+// idf is nil) and not counted when covered already.
+func sumWeights(ms []knowledge.Match, idf map[string]float64, covered map[string]bool) float64 {
+	sum := 0.0
+	for _, m := range ms {
+		if covered[m.Stem] {
+			continue
+		}
+		w := 1.0
+		if idf != nil {
+			if x, ok := idf[m.Stem]; ok {
+				w = x
+			} else {
+				w = 2 // a stem no sentence has: only a compound part can match it
+			}
+		}
+		sum += m.Weight * w
+	}
+	return sum
 }

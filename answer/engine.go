@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
@@ -54,6 +55,10 @@ type Engine struct {
 	keySent map[string][][]float64 // per story: centrality of each sentence (offline summaries)
 	// normTexts are the stories' texts normalized for the verbatim check of quotations.
 	normTexts []string
+	// idf per story: how rare each stem is among the story's sentences, so
+	// that an offline answer prefers the sentence with "Vorreservierung"
+	// over one more with "Musk".
+	idf map[string]map[string]float64
 }
 
 // MaxQuestionBytes bounds a question. Discord caps a slash-command option at
@@ -93,10 +98,17 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		budget:    newBudget(opts.DailyTokenBudget, opts.Now),
 		keySent:   map[string][][]float64{},
 		normTexts: normalizedTexts(opts.Stories),
+		idf:       map[string]map[string]float64{},
 	}
 	for _, s := range opts.Stories {
 		e.byID[s.ID] = s
 		e.keySent[s.ID] = knowledge.KeySentences(s)
+		df, n := knowledge.SentenceFrequencies(s)
+		idf := make(map[string]float64, len(df))
+		for t, c := range df {
+			idf[t] = math.Log(1 + float64(n)/float64(c))
+		}
+		e.idf[s.ID] = idf
 	}
 	return e, nil
 }

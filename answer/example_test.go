@@ -23,7 +23,6 @@ func ExampleEngine_Ask_offline() {
 	// Output:
 	// offline en §6
 	// > Die Spannungen eskalierten weiter, als Musk sein eigenes KI-Unternehmen, xAI, gründete. [§6]
-	// > Ihre Geschichte geht auf Musks Beteiligung an OpenAI zurück, einer Organisation, die er 2015 mitbegründete, von der er sich jedoch 2018 zurückzog. [§6]
 }
 
 func ExampleEngine_Timeline() {

@@ -29,35 +29,69 @@ func AnalyzeQuestion(q string) *Question {
 // ("what?", "and then?").
 func (q *Question) Empty() bool { return q.words == 0 }
 
-// SentenceScore says how much of the question a piece of text (in language
-// lang) speaks to: a point for each question stem it contains, and part of a
-// point for a word that shares most of its n-grams with the question (a
-// compound or a cognate). Zero means the text has nothing in common with the
-// question.
-func (q *Question) SentenceScore(text, lang string) float64 {
-	score := 0.0
+// Match is a word of a text that speaks to a question.
+type Match struct {
+	Stem    string  // the word's stem in the text's language
+	Weight  float64 // 1 for a stem the question has, 0.5 for a word sharing most of its n-grams with the question (a compound or cognate)
+	Partial bool
+}
+
+// Matches returns the distinct words of text (in language lang) that speak
+// to the question.
+func (q *Question) Matches(text, lang string) []Match {
+	var out []Match
 	seen := map[string]bool{}
 	words(text, func(w string) {
 		if stopWords[w] || seen[w] {
 			return
 		}
 		seen[w] = true
-		if q.terms[stem(w, lang)] {
-			score++
+		st := stem(w, lang)
+		if q.terms[st] {
+			out = append(out, Match{Stem: st, Weight: 1})
 			return
 		}
 		n, hit := 0, 0
-		ngrams(w, func(g string) {
+		wordGrams(w, func(g string) {
 			n++
 			if q.grams[g] {
 				hit++
 			}
 		})
 		if n >= 3 && float64(hit)/float64(n) >= 0.5 {
-			score += 0.5
+			out = append(out, Match{Stem: st, Weight: 0.5, Partial: true})
 		}
 	})
+	return out
+}
+
+// SentenceScore says how much of the question a piece of text (in language
+// lang) speaks to: a point for each question stem it contains, and half a
+// point for a word that shares most of its n-grams with the question (a
+// compound or a cognate). Zero means the text has nothing in common with the
+// question.
+func (q *Question) SentenceScore(text, lang string) float64 {
+	score := 0.0
+	for _, m := range q.Matches(text, lang) {
+		score += m.Weight
+	}
 	return score
+}
+
+// SentenceFrequencies counts, for each stem of a story, how many of its
+// sentences contain it, and returns the counts with the number of
+// sentences: what a caller needs to weigh rare words over common ones.
+func SentenceFrequencies(s *Story) (df map[string]int, sentences int) {
+	df = map[string]int{}
+	for _, p := range s.Passages {
+		for _, sp := range p.Sentences {
+			sentences++
+			for _, t := range uniq(Analyze(s.Text[sp.Start:sp.End], s.Language)) {
+				df[t]++
+			}
+		}
+	}
+	return df, sentences
 }
 
 // KeySentences ranks the sentences of s by how central they are to the whole
