@@ -28,7 +28,8 @@ type Options struct {
 	// Model writes answers; nil means offline mode (answers from the text alone).
 	Model Model
 	// Embed adds dense retrieval; nil means lexical retrieval only.
-	Embed knowledge.EmbedFunc
+	// EmbedQuery, when set, embeds the questions (see knowledge.IndexOptions).
+	Embed, EmbedQuery knowledge.EmbedFunc
 	// CacheDir keeps computed timelines and summaries across restarts; "" keeps them in memory only.
 	CacheDir string
 	// DailyTokenBudget caps model tokens per UTC day; past it, answers are offline. 0: no cap.
@@ -83,7 +84,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	ix, err := knowledge.NewIndex(ctx, opts.Stories, knowledge.IndexOptions{Embed: opts.Embed})
+	ix, err := knowledge.NewIndex(ctx, opts.Stories, knowledge.IndexOptions{Embed: opts.Embed, EmbedQuery: opts.EmbedQuery})
 	if err != nil {
 		return nil, fmt.Errorf("index stories: %w", err)
 	}

@@ -477,7 +477,7 @@ func TestEmbeddingsFeedRetrievalAndTheirFailureIsNotFatal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(context.Background(), Options{Stories: []*knowledge.Story{knowledge.Default()}, Model: client, Embed: client.Embed})
+	e, err := New(context.Background(), Options{Stories: []*knowledge.Story{knowledge.Default()}, Model: client, Embed: client.Embed, EmbedQuery: client.EmbedQueries})
 	if err != nil {
 		t.Fatal(err)
 	}

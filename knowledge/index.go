@@ -19,6 +19,9 @@ type IndexOptions struct {
 	// Embed, when set, adds dense retrieval as a third signal. Passages are
 	// embedded when the index is built; each question once per search.
 	Embed EmbedFunc
+	// EmbedQuery, when set, embeds questions instead of Embed (an
+	// embedder that does not cache them, say).
+	EmbedQuery EmbedFunc
 }
 
 // Index finds the passages of one or more stories that answer a question. It
@@ -151,6 +154,9 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 		langOf[s.ID] = s.Language
 	}
 	ix := &Index{passages: ps, embed: opts.Embed, vocab: map[string]bool{}}
+	if opts.EmbedQuery != nil {
+		ix.embed = opts.EmbedQuery
+	}
 	for _, p := range ps {
 		words(p.Section+"\n"+p.Text, func(w string) { ix.vocab[w] = true })
 	}

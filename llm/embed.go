@@ -63,6 +63,24 @@ func (c *Client) Embed(ctx context.Context, texts []string) ([][]float32, error)
 	return out, nil
 }
 
+// EmbedQueries embeds texts like Embed but leaves the cache alone: questions
+// are many and rarely repeat, and caching them would grow CacheDir with
+// every question asked.
+func (c *Client) EmbedQueries(ctx context.Context, texts []string) ([][]float32, error) {
+	if c.embedModel == "" {
+		return nil, fault.New(fault.Invalid, "no embedding model configured")
+	}
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += c.embedBatch {
+		vecs, err := c.embedBatchOf(ctx, texts[start:min(start+c.embedBatch, len(texts))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vecs...)
+	}
+	return out, nil
+}
+
 func (c *Client) embedBatchOf(ctx context.Context, texts []string) ([][]float32, error) {
 	input := make([]string, len(texts))
 	for i, t := range texts {

@@ -2,6 +2,7 @@ package llm_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -176,5 +177,30 @@ func TestEmbedFailures(t *testing.T) {
 				t.Errorf("embedding calls = %d, want %d", srv.EmbedCalls(), tt.calls)
 			}
 		})
+	}
+}
+
+func TestEmbedQueriesAreNotCached(t *testing.T) {
+	dir := t.TempDir()
+	srv := openaitest.New(t)
+	c, _ := newClient(t, srv, func(o *llm.Options) { o.CacheDir, o.EmbeddingModel = dir, "text-embedding-3-small" })
+	for i := 0; i < 2; i++ {
+		vecs, err := c.EmbedQueries(context.Background(), []string{"When did Altman reserve?"})
+		if err != nil || len(vecs) != 1 || len(vecs[0]) == 0 {
+			t.Fatalf("%v %v", vecs, err)
+		}
+	}
+	if n := srv.EmbedCalls(); n != 2 {
+		t.Errorf("%d requests for a question asked twice, want 2 (no cache)", n)
+	}
+	var files int
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, _ error) error {
+		if d != nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files != 0 {
+		t.Errorf("%d files in the cache after questions only", files)
 	}
 }

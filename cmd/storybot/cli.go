@@ -76,7 +76,8 @@ func (c *cli) engine(ctx context.Context, log *slog.Logger) (*answer.Engine, err
 		}
 		opts.Model = client
 		if c.cfg.OpenAIEmbeddingModel != "" {
-			opts.Embed = knowledge.EmbedFunc(client.Embed)
+			opts.Embed = client.Embed             // passages: cached on disk
+			opts.EmbedQuery = client.EmbedQueries // questions: not cached
 		}
 	}
 	return answer.New(ctx, opts)
