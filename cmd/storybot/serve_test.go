@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +45,9 @@ func TestServeEndToEnd(t *testing.T) {
 		if req.ResponseFormat != nil || strings.Contains(req.Messages[0].Content, "JSON") {
 			return openaitest.Echo(req)
 		}
+		if strings.Contains(req.Messages[len(req.Messages)-1].Content, "model fails") {
+			return openaitest.Error(500, "upstream exploded")
+		}
 		return openaitest.Reply{Content: "Altman reserved the Roadster in July 2018 [§2]."}
 	})
 	cleanEnv(t, map[string]string{
@@ -53,6 +57,7 @@ func TestServeEndToEnd(t *testing.T) {
 		"OPENAI_BASE_URL": model.BaseURL(),
 		"HTTP_ADDR":       "127.0.0.1:0",
 		"EDIT_INTERVAL":   "20ms",
+		"LLM_MAX_RETRIES": "0",
 		"LOG_LEVEL":       "debug",
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -130,6 +135,32 @@ func TestServeEndToEnd(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a failing model is explained privately with an error id", func(t *testing.T) {
+		in, err := dc.Interact(discordtest.InteractionSpec{Command: "ask", Options: map[string]any{"question": "What if the model fails?"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := in.Callback(wctx); err != nil {
+			t.Fatal(err)
+		}
+		call, err := dc.WaitFor(wctx, func(c discordtest.Call) bool {
+			return c.InteractionID == in.ID && c.IsMessageWrite() && strings.Contains(string(c.Body), "model can't be reached")
+		})
+		if err != nil {
+			t.Fatalf("no error message: %v", err)
+		}
+		var msg discordgo.Message
+		if err := json.Unmarshal(call.JSON, &msg); err != nil {
+			t.Fatal(err)
+		}
+		if msg.Flags&discordgo.MessageFlagsEphemeral == 0 || !strings.Contains(msg.Content, "error id") {
+			t.Errorf("error message %q (flags %d) is not ephemeral with an error id", msg.Content, msg.Flags)
+		}
+		if !strings.Contains(stderr.String(), "upstream exploded") && !strings.Contains(stderr.String(), "500") {
+			t.Error("the log lacks the model's failure")
+		}
+	})
 }
 
 func messageText(m *discordgo.Message) string {
