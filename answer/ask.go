@@ -245,6 +245,9 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	for len(picked) < 3 {
 		bi, bs := -1, 0.0
 		for i, c := range cands {
+			if len(picked) > 0 && !addsWord(c.matches, covered) {
+				continue // a later sentence must bring a question word of its own, not only a look-alike
+			}
 			idf := e.idf[c.p.Story]
 			sc := sumWeights(c.matches, idf, covered)
 			if sc > bs || sc == bs && bi >= 0 && c.rank < cands[bi].rank {
@@ -300,4 +303,14 @@ func sumWeights(ms []knowledge.Match, idf map[string]float64, covered map[string
 		sum += m.Weight * w
 	}
 	return sum
+}
+
+// addsWord reports whether ms has a whole-word match not covered yet.
+func addsWord(ms []knowledge.Match, covered map[string]bool) bool {
+	for _, m := range ms {
+		if !m.Partial && !covered[m.Stem] {
+			return true
+		}
+	}
+	return false
 }
