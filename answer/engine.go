@@ -103,11 +103,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	for _, s := range opts.Stories {
 		e.byID[s.ID] = s
-		e.keySent[s.ID] = knowledge.KeySentences(s)
-		df, n := knowledge.SentenceFrequencies(s)
-		idf := make(map[string]float64, len(df))
-		for t, c := range df {
-			idf[t] = math.Log(1 + float64(n)/float64(c))
+		st := knowledge.Stats(s)
+		e.keySent[s.ID] = st.Centrality
+		idf := make(map[string]float64, len(st.DF))
+		for t, c := range st.DF {
+			idf[t] = math.Log(1 + float64(st.Sentences)/float64(c))
 		}
 		e.idf[s.ID] = idf
 	}

@@ -33,14 +33,11 @@ type Index struct {
 	lex      field
 	gram     field
 	vectors  [][]float32 // nil without dense retrieval
-	// vocab is every folded word of the indexed text; compounds splits words
-	// against it. Read-only after NewIndex (the split cache is filled there
-	// and at search time under compoundsMu).
-	vocab       map[string]bool
-	compounds   *decompounder
-	compoundsMu sync.Mutex
-	embed       EmbedFunc
-	pool        sync.Pool // *scratch
+	// vocab is every folded word of the indexed text, read-only after
+	// NewIndex: compound words are split against it.
+	vocab map[string]bool
+	embed EmbedFunc
+	pool  sync.Pool // *scratch
 }
 
 // Result is one ranked passage.
@@ -160,7 +157,7 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 	for _, p := range ps {
 		words(p.Section+"\n"+p.Text, func(w string) { ix.vocab[w] = true })
 	}
-	ix.compounds = newDecompounder(ix.vocab)
+	split := newDecompounder(ix.vocab) // caches the split of each word while indexing
 	lex, gram := newFieldBuilder(len(ps)), newFieldBuilder(len(ps))
 	for i, p := range ps {
 		// The heading is part of what a passage is about ("Musks Entgegnung").
@@ -171,7 +168,7 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 				return
 			}
 			lex.add(stem(w, lang))
-			ix.compounds.each(w, func(part string) { lex.add(stem(part, lang)) })
+			split.each(w, func(part string) { lex.add(stem(part, lang)) })
 		})
 		ngrams(text, gram.add)
 		lex.endDoc(int32(i))
@@ -262,9 +259,7 @@ func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions
 		}
 	}
 
-	ix.compoundsMu.Lock()
-	qa := analyzeQuery(question, ix.compounds.each)
-	ix.compoundsMu.Unlock()
+	qa := analyzeQuery(question, ix.splitCompound)
 	addRanked(ix.rank(sc, &ix.lex, qa.terms, opts.Story, depth), func(r *Result, s float64) { r.Lexical = s })
 	addRanked(ix.rank(sc, &ix.gram, qa.grams, opts.Story, depth), func(r *Result, s float64) { r.Ngram = s })
 	if ix.vectors != nil && !opts.LexicalOnly {
@@ -445,4 +440,16 @@ func SelectContext(results []Result, budget int) []Result {
 		out = append(out, r)
 	}
 	return out
+}
+
+// splitCompound calls fn with the parts of a question word that are words of
+// the indexed text. Uncached, so searches share no mutable state: a question
+// has few words.
+func (ix *Index) splitCompound(w string, fn func(part string)) {
+	head, tail := compoundParts(w, ix.vocab)
+	for _, x := range [2]string{head, tail} {
+		if x != "" && !stopWords[x] {
+			fn(x)
+		}
+	}
 }

@@ -78,56 +78,52 @@ func (q *Question) SentenceScore(text, lang string) float64 {
 	return score
 }
 
-// SentenceFrequencies counts, for each stem of a story, how many of its
-// sentences contain it, and returns the counts with the number of
-// sentences: what a caller needs to weigh rare words over common ones.
-func SentenceFrequencies(s *Story) (df map[string]int, sentences int) {
-	df = map[string]int{}
-	for _, p := range s.Passages {
-		for _, sp := range p.Sentences {
-			sentences++
-			for _, t := range uniq(Analyze(s.Text[sp.Start:sp.End], s.Language)) {
-				df[t]++
-			}
-		}
-	}
-	return df, sentences
+// SentenceStats are a story's sentences seen as bags of stems: how many
+// sentences carry each stem, and how central each sentence is.
+type SentenceStats struct {
+	// DF counts, for each stem, the sentences that contain it; with
+	// Sentences, what a caller needs to weigh rare words over common ones.
+	DF        map[string]int
+	Sentences int
+	// Centrality scores each sentence of each passage (in passage order) by
+	// how many of the story's recurring content words it carries: the more,
+	// the more it says what the story is about. Offline summaries take the
+	// most central sentence of each section.
+	Centrality [][]float64
 }
 
-// KeySentences ranks the sentences of s by how central they are to the whole
-// story: the more of the story's frequent content words a sentence carries,
-// the more it says what the story is about. It returns one score per
-// sentence of each passage, in passage order.
-func KeySentences(s *Story) [][]float64 {
-	df := map[string]int{}
+// Stats analyzes every sentence of s once.
+func Stats(s *Story) SentenceStats {
+	st := SentenceStats{DF: map[string]int{}}
 	var sentTerms [][][]string
 	for _, p := range s.Passages {
 		var ps [][]string
 		for _, sp := range p.Sentences {
 			terms := uniq(Analyze(s.Text[sp.Start:sp.End], s.Language))
 			for _, t := range terms {
-				df[t]++
+				st.DF[t]++
 			}
+			st.Sentences++
 			ps = append(ps, terms)
 		}
 		sentTerms = append(sentTerms, ps)
 	}
-	out := make([][]float64, len(sentTerms))
+	st.Centrality = make([][]float64, len(sentTerms))
 	for i, ps := range sentTerms {
-		out[i] = make([]float64, len(ps))
+		st.Centrality[i] = make([]float64, len(ps))
 		for j, terms := range ps {
 			sum := 0.0
 			for _, t := range terms {
-				if df[t] > 1 && !isDigits(t) {
-					sum += float64(df[t] - 1)
+				if st.DF[t] > 1 && !isDigits(t) {
+					sum += float64(st.DF[t] - 1)
 				}
 			}
 			if len(terms) > 0 {
-				out[i][j] = sum / math.Sqrt(float64(len(terms)))
+				st.Centrality[i][j] = sum / math.Sqrt(float64(len(terms)))
 			}
 		}
 	}
-	return out
+	return st
 }
 
 func uniq(ts []string) []string {
