@@ -85,6 +85,12 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		opts.Now = time.Now
 	}
 	ix, err := knowledge.NewIndex(ctx, opts.Stories, knowledge.IndexOptions{Embed: opts.Embed, EmbedQuery: opts.EmbedQuery})
+	if err != nil && opts.Embed != nil && ctx.Err() == nil {
+		// An embeddings outage must not keep the bot from starting: words
+		// alone still find the passages.
+		opts.Logger.Warn("embedding the stories failed; retrieval is lexical only until restart", "err", err)
+		ix, err = knowledge.NewIndex(ctx, opts.Stories, knowledge.IndexOptions{})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("index stories: %w", err)
 	}

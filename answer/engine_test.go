@@ -537,3 +537,20 @@ func TestShortSummaryKeepsAtMostThreeSentences(t *testing.T) {
 		})
 	}
 }
+
+func TestAnEmbeddingsOutageAtStartLeavesLexicalRetrieval(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.QueueEmbeddings(openaitest.Error(400, "no such embedding model"))
+	client, err := llm.New(llm.Options{APIKey: "test", BaseURL: srv.BaseURL(), Model: "fake-model", EmbeddingModel: "missing", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), Options{Stories: []*knowledge.Story{knowledge.Default()}, Model: client, Embed: client.Embed})
+	if err != nil {
+		t.Fatalf("the engine did not start: %v", err)
+	}
+	res, err := e.Search(context.Background(), "When did Altman make his reservation?", 3, "")
+	if err != nil || len(res) == 0 || res[0].Dense != 0 {
+		t.Errorf("search after the outage: %v %+v", err, res)
+	}
+}
