@@ -554,3 +554,41 @@ func TestAnEmbeddingsOutageAtStartLeavesLexicalRetrieval(t *testing.T) {
 		t.Errorf("search after the outage: %v %+v", err, res)
 	}
 }
+
+func TestSeveralStoriesAreCitedWithTheirIDs(t *testing.T) {
+	second, err := knowledge.Parse("roadster-farbe", "farbe.txt", []byte("Die Farbe des Roadsters\n\nAltmans Roadster war rot, heißt es.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := openaitest.New(t)
+	client, err := llm.New(llm.Options{APIKey: "test", BaseURL: srv.BaseURL(), Model: "fake-model", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), Options{Stories: []*knowledge.Story{knowledge.Default(), second}, Model: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Queue(openaitest.Reply{Content: "It was red [roadster-farbe §1], reserved in July 2018 [musk-altman-roadster.de §2][§2]."})
+	a, err := e.Ask(context.Background(), AskRequest{Question: "What colour was Altman's Roadster and when did he reserve it?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := message(func() *openai.ChatCompletionRequest {
+		reqs := srv.Requests()
+		return reqs[len(reqs)-1].Chat
+	}(), "user")
+	if !strings.Contains(user, `ref="roadster-farbe §1"`) || !strings.Contains(user, `ref="musk-altman-roadster.de §2"`) {
+		t.Errorf("passages of several stories are not labelled with their story:\n%s", user)
+	}
+	var got []string
+	for _, c := range a.Citations {
+		got = append(got, c.Story+" "+c.ID)
+	}
+	if strings.Join(got, ",") != "roadster-farbe §1,musk-altman-roadster.de §2" {
+		t.Errorf("citations %v", got)
+	}
+	if a.Checks.DroppedCitations != 1 || strings.Contains(a.Answer, "][§2]") {
+		t.Errorf("the ambiguous [§2] was not dropped: %q %+v", a.Answer, a.Checks)
+	}
+}
