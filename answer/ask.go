@@ -61,11 +61,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 		return nil, err
 	}
 	chk := newChecker(refs, e.normTexts, lang, onDelta)
-	resp, err := e.model.Stream(ctx, llm.Request{
-		Messages:  []llm.Message{{Role: llm.System, Content: p.System}, {Role: llm.User, Content: p.User}},
-		MaxTokens: answerMaxTokens,
-	}, chk.Write)
-	e.budget.add(resp.Usage.Total())
+	resp, err := e.callModel(ctx, p, llm.Request{MaxTokens: answerMaxTokens}, chk.Write)
 	if err != nil {
 		return nil, fmt.Errorf("ask model: %w", err)
 	}
@@ -78,8 +74,8 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 	}
 	a := &Answer{Question: q, Answer: text, Language: lang, Mode: ModeLLM, Usage: resp.Usage, Citations: []Citation{},
 		Checks: Checks{DroppedCitations: chk.droppedCitations, VerifiedQuotes: chk.verifiedQuotes, UnverifiedQuotes: chk.unverifiedQuotes}}
-	for _, p := range chk.cited {
-		a.Citations = append(a.Citations, citationOf(p))
+	for _, c := range chk.cited {
+		a.Citations = append(a.Citations, citationOf(c.passage))
 	}
 	return a, nil
 }
@@ -266,22 +262,40 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		}
 		cands = append(cands[:bi], cands[bi+1:]...)
 	}
-	cands = picked
+	sents := make([]storySentence, len(picked))
+	for i, c := range picked {
+		sents[i] = storySentence{c.p, c.span}
+	}
+	a.Answer, a.Citations = e.citeSentences(sents, "> ", "\n")
+	return a
+}
+
+// storySentence is one sentence of a passage: answers made of the story's
+// own words are lists of them.
+type storySentence struct {
+	p    *knowledge.Passage
+	span knowledge.Span
+}
+
+// citeSentences writes sentences verbatim, each after prefix and followed by
+// its passage id, joined by sep, and returns the cited passages, once each,
+// in order.
+func (e *Engine) citeSentences(sents []storySentence, prefix, sep string) (string, []Citation) {
 	var b strings.Builder
+	cits := []Citation{}
 	seen := map[*knowledge.Passage]bool{}
-	for i, c := range cands {
+	for i, x := range sents {
 		if i > 0 {
-			b.WriteString("\n")
+			b.WriteString(sep)
 		}
-		s := e.byID[c.p.Story]
-		fmt.Fprintf(&b, "> %s [%s]", s.Text[c.span.Start:c.span.End], c.p.ID)
-		if !seen[c.p] {
-			seen[c.p] = true
-			a.Citations = append(a.Citations, citationOf(c.p))
+		s := e.byID[x.p.Story]
+		fmt.Fprintf(&b, "%s%s [%s]", prefix, s.Text[x.span.Start:x.span.End], x.p.ID)
+		if !seen[x.p] {
+			seen[x.p] = true
+			cits = append(cits, citationOf(x.p))
 		}
 	}
-	a.Answer = b.String()
-	return a
+	return b.String(), cits
 }
 
 // sumWeights adds up matches: each weighed by its stem's rarity (idf; 1 when

@@ -25,13 +25,20 @@ type checker struct {
 	closers string // while a quotation is open: the marks that close it
 	bracket bool   // while a [ is open
 
-	cited     []*knowledge.Passage
+	cited     []citedPassage // in order of first citation
 	citedSeen map[*knowledge.Passage]bool
 	// Counts for metrics and evaluation.
 	droppedCitations, unverifiedQuotes, verifiedQuotes int
 }
 
-// quoteOpeners maps the quotation marks a model may open with to their closers.
+// citedPassage is a passage an answer cites, with the label it cited.
+type citedPassage struct {
+	label   string
+	passage *knowledge.Passage
+}
+
+// quoteOpeners maps the quotation marks a model may open with to the marks
+// that close them, the canonical one first.
 var quoteOpeners = map[rune]string{'“': "”“", '„': "“”", '"': "\"", '«': "»", '»': "«"}
 
 const (
@@ -118,18 +125,19 @@ func (c *checker) flushLiteral() {
 // closing mark not yet written).
 func (c *checker) finishQuote() {
 	held := c.pending.String()
-	_, n := utf8.DecodeRuneInString(held)
+	openRune, n := utf8.DecodeRuneInString(held)
 	open, inner := held[:n], held[n:]
 	c.pending.Reset()
-	closer := closingFor(open)
+	// The canonical closing mark is the first of the opener's closers.
+	closer, _ := utf8.DecodeRuneInString(quoteOpeners[openRune])
 	c.closers = ""
 	if strings.TrimSpace(inner) == "" {
-		c.put(held + closer)
+		c.put(held + string(closer))
 		return
 	}
 	if c.verbatim(inner) {
 		c.verifiedQuotes++
-		c.put(open + inner + closer)
+		c.put(open + inner + string(closer))
 		return
 	}
 	c.unverifiedQuotes++
@@ -140,20 +148,6 @@ func (c *checker) finishQuote() {
 		return
 	}
 	c.put(inner)
-}
-
-func closingFor(open string) string {
-	switch open {
-	case "„":
-		return "“"
-	case "“":
-		return "”"
-	case "«":
-		return "»"
-	case "»":
-		return "«"
-	}
-	return open
 }
 
 func (c *checker) verbatim(inner string) bool {
@@ -199,7 +193,7 @@ func (c *checker) finishBracket() {
 		kept = append(kept, "["+label+"]")
 		if !c.citedSeen[p] {
 			c.citedSeen[p] = true
-			c.cited = append(c.cited, p)
+			c.cited = append(c.cited, citedPassage{label, p})
 		}
 	}
 	c.put(strings.Join(kept, ""))

@@ -120,12 +120,10 @@ func (e *Engine) quoteNotes(ctx context.Context, s *knowledge.Story, lang string
 	if err != nil {
 		return nil, Usage{}, err
 	}
-	resp, err := e.model.Complete(ctx, llm.Request{
-		Messages:       []llm.Message{{Role: llm.System, Content: p.System}, {Role: llm.User, Content: p.User}},
+	resp, err := e.callModel(ctx, p, llm.Request{
 		JSONSchema:     quoteSchema,
 		JSONSchemaName: "quote_context",
-	})
-	e.budget.add(resp.Usage.Total())
+	}, nil)
 	if err != nil {
 		return nil, resp.Usage, fmt.Errorf("quote model: %w", err)
 	}

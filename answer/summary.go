@@ -51,10 +51,7 @@ func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, err
 	if err != nil {
 		return nil, err
 	}
-	resp, err := e.model.Complete(ctx, llm.Request{
-		Messages: []llm.Message{{Role: llm.System, Content: p.System}, {Role: llm.User, Content: p.User}},
-	})
-	e.budget.add(resp.Usage.Total())
+	resp, err := e.callModel(ctx, p, llm.Request{}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("summary model: %w", err)
 	}
@@ -67,10 +64,10 @@ func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, err
 	if length == "short" {
 		out.Summary = firstSentences(out.Summary, maxShortSentences)
 	}
-	for _, p := range chk.cited {
+	for _, c := range chk.cited {
 		// A citation cut off with its sentence is no longer a source.
-		if strings.Contains(out.Summary, "["+refOf(refs, p)+"]") {
-			out.Citations = append(out.Citations, citationOf(p))
+		if strings.Contains(out.Summary, "["+c.label+"]") {
+			out.Citations = append(out.Citations, citationOf(c.passage))
 		}
 	}
 	if err := e.cache.put("summary", key, out); err != nil {
@@ -130,23 +127,15 @@ func (e *Engine) offlineSummary(s *knowledge.Story, length, note string) *Summar
 		keys = sorted
 	}
 	picked = append(picked, keys...)
-	var b strings.Builder
-	seen := map[*knowledge.Passage]bool{}
+	sents := make([]storySentence, len(picked))
 	for i, k := range picked {
-		if i > 0 {
-			if length == "long" {
-				b.WriteString("\n\n")
-			} else {
-				b.WriteString(" ")
-			}
-		}
-		fmt.Fprintf(&b, "%s [%s]", s.Text[k.span.Start:k.span.End], k.p.ID)
-		if !seen[k.p] {
-			seen[k.p] = true
-			out.Citations = append(out.Citations, citationOf(k.p))
-		}
+		sents[i] = storySentence{k.p, k.span}
 	}
-	out.Summary = b.String()
+	sep := " "
+	if length == "long" {
+		sep = "\n\n"
+	}
+	out.Summary, out.Citations = e.citeSentences(sents, "", sep)
 	return out
 }
 
@@ -181,13 +170,3 @@ var (
 	citationsOnly    = regexp.MustCompile(`^(\s*\[[^\]]*§[^\]]*\])+\s*$`)
 	leadingCitations = regexp.MustCompile(`^(\s*\[[^\]]*§[^\]]*\])+`)
 )
-
-// refOf is the label under which p was given to the model.
-func refOf(refs map[string]*knowledge.Passage, p *knowledge.Passage) string {
-	for label, q := range refs {
-		if q == p {
-			return label
-		}
-	}
-	return p.ID
-}

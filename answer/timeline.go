@@ -66,12 +66,10 @@ func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (*Timeline, 
 	if err != nil {
 		return nil, err
 	}
-	resp, err := e.model.Complete(ctx, llm.Request{
-		Messages:       []llm.Message{{Role: llm.System, Content: p.System}, {Role: llm.User, Content: p.User}},
+	resp, err := e.callModel(ctx, p, llm.Request{
 		JSONSchema:     timelineSchema,
 		JSONSchemaName: "timeline",
-	})
-	e.budget.add(resp.Usage.Total())
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("timeline model: %w", err)
 	}

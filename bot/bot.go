@@ -307,22 +307,9 @@ func (b *Bot) Run(ctx context.Context) error {
 // connect opens the gateway, retrying with backoff until it works or ctx
 // ends, then registers the commands.
 func (b *Bot) connect(ctx context.Context) error {
-	delay := b.backoffMin
-	for attempt := 1; ; attempt++ {
-		err := b.session.Open()
-		if err == nil {
-			break
-		}
-		if fatal := authFailure(err); fatal != nil {
-			return fatal
-		}
-		b.log.Warn("cannot reach the Discord gateway; retrying", "attempt", attempt, "retry_in", delay, "err", b.scrub(err.Error()))
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-b.clock.After(delay):
-		}
-		delay = min(2*delay, b.backoffMax)
+	ok, err := b.retry(ctx, "reach the Discord gateway", b.session.Open, authFailure)
+	if !ok {
+		return err
 	}
 	b.connected.Store(true)
 	b.logGuilds()
@@ -343,22 +330,36 @@ func (b *Bot) connect(ctx context.Context) error {
 // register overwrites the commands with one bulk call, retrying while
 // Discord is unreachable. appID "" asks Discord for it.
 func (b *Bot) register(ctx context.Context, appID string) error {
-	delay := b.backoffMin
-	for attempt := 1; ; attempt++ {
-		err := b.registerOnce(ctx, appID)
-		if err == nil {
-			return nil
-		}
+	_, err := b.retry(ctx, "register commands", func() error { return b.registerOnce(ctx, appID) }, func(err error) error {
 		if fatal := authFailure(err); fatal != nil {
 			return fatal
 		}
 		if isClientError(err) {
 			return fmt.Errorf("bot: register commands: %w", err)
 		}
-		b.log.Warn("cannot register commands; retrying", "attempt", attempt, "retry_in", delay, "err", b.scrub(err.Error()))
+		return nil
+	})
+	return err
+}
+
+// retry runs op with exponential backoff (backoffMin doubling to
+// backoffMax) until it succeeds (true, nil), ctx ends (false, nil), or
+// fatal turns its error into one not worth retrying (false, that error).
+// Each failure is logged at warn as "cannot <what>; retrying".
+func (b *Bot) retry(ctx context.Context, what string, op func() error, fatal func(error) error) (bool, error) {
+	delay := b.backoffMin
+	for attempt := 1; ; attempt++ {
+		err := op()
+		if err == nil {
+			return true, nil
+		}
+		if f := fatal(err); f != nil {
+			return false, f
+		}
+		b.log.Warn("cannot "+what+"; retrying", "attempt", attempt, "retry_in", delay, "err", b.scrub(err.Error()))
 		select {
 		case <-ctx.Done():
-			return nil
+			return false, nil
 		case <-b.clock.After(delay):
 		}
 		delay = min(2*delay, b.backoffMax)

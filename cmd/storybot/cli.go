@@ -192,12 +192,8 @@ func (c *cli) quotes(ctx context.Context, args []string) error {
 	f.register(fs)
 	speaker := fs.String("speaker", "", "only this speaker's quotations (first or last name)")
 	topic := fs.String("topic", "", "rank quotations by this topic")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("quotes takes no arguments, only --speaker and --topic (got %q)", strings.Join(pos, " "))
 	}
 	e, err := c.engine(ctx, c.logger())
 	if err != nil {
@@ -233,12 +229,8 @@ func (c *cli) timeline(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("timeline", flag.ContinueOnError)
 	var f commonFlags
 	f.register(fs)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("timeline takes no arguments (got %q)", strings.Join(pos, " "))
 	}
 	e, err := c.engine(ctx, c.logger())
 	if err != nil {
@@ -268,12 +260,8 @@ func (c *cli) summary(ctx context.Context, args []string) error {
 	var f commonFlags
 	f.register(fs)
 	length := fs.String("length", "short", "short or long")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("summary takes no arguments (got %q)", strings.Join(pos, " "))
 	}
 	if *length != "short" && *length != "long" {
 		return usagef("--length must be short or long, not %q", *length)
@@ -297,7 +285,7 @@ func (c *cli) summary(ctx context.Context, args []string) error {
 func (c *cli) stories(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("stories", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	stories, err := knowledge.Load(c.cfg.StoryPath)

@@ -13,12 +13,8 @@ import (
 func (c *cli) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	httpMode := fs.Bool("http", false, "take interactions over HTTP at HTTP_ADDR/interactions instead of the gateway")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("serve takes no arguments (got %q)", strings.Join(pos, " "))
 	}
 	if strings.TrimSpace(c.cfg.DiscordToken) == "" {
 		return usagef("serve needs DISCORD_TOKEN (see the README: creating the Discord application)")
