@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,7 +51,7 @@ func extractEvents(s *Story) []Event {
 			var seen []string
 			for _, d := range findDates(s.Text, se.Start, se.End) {
 				date := s.Text[d.span.Start:d.span.End]
-				if containsString(seen, date) {
+				if slices.Contains(seen, date) {
 					continue
 				}
 				seen = append(seen, date)
@@ -68,15 +69,6 @@ func extractEvents(s *Story) []Event {
 	}
 	SortEvents(events)
 	return events
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // SortEvents puts events in timeline order, stably: the dated ones (Sort not

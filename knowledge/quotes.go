@@ -564,8 +564,6 @@ func tokenize(text string, start, end, max int) []qtok {
 	return out
 }
 
-func lower(s string) string { return strings.ToLower(s) }
-
 // words builds a set from a space-separated list.
 func wordSet(list string) map[string]bool {
 	m := map[string]bool{}
@@ -642,7 +640,7 @@ var conjunctions = wordSet(`und oder aber dass was wie als wenn weil da denn son
 and or but that which who what when because while`)
 
 func isTitle(w string) bool {
-	w = lower(w)
+	w = strings.ToLower(w)
 	if titles[w] {
 		return true
 	}
@@ -664,7 +662,7 @@ func isNameLike(t qtok) bool {
 	if !unicode.IsUpper(r) {
 		return false
 	}
-	w := lower(t.s)
+	w := strings.ToLower(t.s)
 	if capStop[w] || isTitle(w) || speechVerbs[w] || speechNouns[w] || pronouns[w] {
 		return false
 	}
@@ -723,7 +721,7 @@ func nameAfter(toks []qtok, i int) (name string, pronoun int) {
 		if !t.word {
 			break
 		}
-		w := lower(t.s)
+		w := strings.ToLower(t.s)
 		if pronouns[w] {
 			return "", t.start
 		}
@@ -782,19 +780,19 @@ func speakerAfter(toks []qtok) (name string, pronoun int, ok bool) {
 	if i >= len(toks) || !toks[i].word {
 		return "", -1, false
 	}
-	w := lower(toks[i].s)
+	w := strings.ToLower(toks[i].s)
 	if speechVerbs[w] {
 		name, pron := nameAfter(toks, i+1)
 		return name, pron, true
 	}
-	if pronouns[w] && i+1 < len(toks) && toks[i+1].word && speechVerbs[lower(toks[i+1].s)] {
+	if pronouns[w] && i+1 < len(toks) && toks[i+1].word && speechVerbs[strings.ToLower(toks[i+1].s)] {
 		return "", toks[i].start, true
 	}
-	for i < len(toks) && toks[i].word && (isTitle(toks[i].s) || lower(toks[i].s) == "the") {
+	for i < len(toks) && toks[i].word && (isTitle(toks[i].s) || strings.ToLower(toks[i].s) == "the") {
 		i++
 	}
 	run, k := nameRun(toks, i)
-	if run != "" && k < len(toks) && toks[k].word && speechVerbs[lower(toks[k].s)] && lower(toks[k].s) != "so" {
+	if run != "" && k < len(toks) && toks[k].word && speechVerbs[strings.ToLower(toks[k].s)] && strings.ToLower(toks[k].s) != "so" {
 		return run, -1, true
 	}
 	return "", -1, false
@@ -815,25 +813,25 @@ func speakerBefore(toks []qtok, names *nameIndex) (name string, pronoun int, ok 
 		body, colon = toks[:len(toks)-1], true
 	case !last.word && last.s == ",":
 		body = toks[:len(toks)-1]
-	case last.word && strongVerbs[lower(last.s)]:
+	case last.word && strongVerbs[strings.ToLower(last.s)]:
 		body = toks
 	default:
 		return "", -1, false
 	}
 	if colon {
 		for k := len(body) - 1; k >= 0 && k >= len(body)-4; k-- {
-			if !body[k].word || !speechNouns[lower(body[k].s)] {
+			if !body[k].word || !speechNouns[strings.ToLower(body[k].s)] {
 				continue
 			}
 			if k > 0 && body[k-1].word {
-				if pronouns[lower(body[k-1].s)] {
+				if pronouns[strings.ToLower(body[k-1].s)] {
 					return "", body[k-1].start, true
 				}
 				if n := names.possessive(body[k-1]); n != "" {
 					return n, -1, true
 				}
 			}
-			if k+2 < len(body) && body[k+1].word && (lower(body[k+1].s) == "von" || lower(body[k+1].s) == "of") {
+			if k+2 < len(body) && body[k+1].word && (strings.ToLower(body[k+1].s) == "von" || strings.ToLower(body[k+1].s) == "of") {
 				if run, _ := nameRun(body, k+2); run != "" {
 					return run, -1, true
 				}
@@ -842,13 +840,13 @@ func speakerBefore(toks []qtok, names *nameIndex) (name string, pronoun int, ok 
 	}
 	for k := len(body) - 1; k >= 0 && len(body)-k <= 10; k-- {
 		t := body[k]
-		w := lower(t.s)
+		w := strings.ToLower(t.s)
 		if !t.word || !speechVerbs[w] || w == "so" {
 			continue
 		}
 		var subject, inverted string
 		if k > 0 && body[k-1].word {
-			if pronouns[lower(body[k-1].s)] && (w != "laut" && w != "according") {
+			if pronouns[strings.ToLower(body[k-1].s)] && (w != "laut" && w != "according") {
 				return "", body[k-1].start, true
 			}
 			subject, _ = nameRunBack(body, k-1)
@@ -908,13 +906,13 @@ func newNameIndex(text string) *nameIndex {
 		}
 		u := toks[i+1]
 		if !isNameLike(t) || !isNameLike(u) || text[t.end:u.start] != " " ||
-			strings.ContainsAny(t.s+u.s, "-‐'’.") || i > 0 && toks[i-1].word && articles[lower(toks[i-1].s)] {
+			strings.ContainsAny(t.s+u.s, "-‐'’.") || i > 0 && toks[i-1].word && articles[strings.ToLower(toks[i-1].s)] {
 			continue
 		}
 		if p := strings.TrimSuffix(t.s, "s"); p != t.s && ix.words[p] {
 			continue // "Altmans Bericht": a possessive, not a first name
 		}
-		if ix.words[lower(t.s)] {
+		if ix.words[strings.ToLower(t.s)] {
 			continue // "Unvorhersehbare Allianzen": a word the text also writes in lower case
 		}
 		pair := t.s + " " + u.s
