@@ -58,9 +58,7 @@ type Config struct {
 // CACHE_DIR=/data in Docker) is not overridden by an empty line.
 func loadConfig() (Config, error) {
 	var c Config
-	t := reflect.TypeOf(c)
-	for i := 0; i < t.NumField(); i++ {
-		name := t.Field(i).Tag.Get("envconfig")
+	for _, name := range configVars() {
 		if v, ok := os.LookupEnv(name); ok && strings.TrimSpace(v) == "" {
 			os.Unsetenv(name)
 		}
@@ -79,6 +77,16 @@ func loadConfig() (Config, error) {
 		return c, usageError{fmt.Errorf("configuration: LLM_MAX_RETRIES, LLM_DAILY_TOKEN_BUDGET and CONVERSATION_DEPTH must not be negative, MAX_CONCURRENT_ANSWERS at least 1")}
 	}
 	return c, nil
+}
+
+// configVars are the variables Config reads, from its struct tags.
+func configVars() []string {
+	t := reflect.TypeOf(Config{})
+	out := make([]string, t.NumField())
+	for i := range out {
+		out[i] = t.Field(i).Tag.Get("envconfig")
+	}
+	return out
 }
 
 // Online reports whether a model is configured: a key or a base URL (a local

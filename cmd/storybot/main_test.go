@@ -15,16 +15,6 @@ import (
 	"github.com/storybot/storybot/llm/openaitest"
 )
 
-// configVars are the variables Config reads, from its struct tags.
-func configVars() []string {
-	var out []string
-	t := reflect.TypeOf(Config{})
-	for i := 0; i < t.NumField(); i++ {
-		out = append(out, t.Field(i).Tag.Get("envconfig"))
-	}
-	return out
-}
-
 // cleanEnv unsets every configuration variable for the test (restored after
 // it), then sets env, so the machine's environment cannot leak in.
 func cleanEnv(t *testing.T, env map[string]string) {
