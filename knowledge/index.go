@@ -25,38 +25,37 @@ type IndexOptions struct {
 }
 
 // Index finds the passages of one or more stories that answer a question. It
-// fuses, by reciprocal rank, BM25 over stemmed words, BM25 over character
-// n-grams, and (optionally) cosine similarity of embeddings. An Index is
-// immutable after NewIndex and safe for concurrent use.
+// fuses BM25 over stemmed words, BM25 over character n-grams, BM25 over the
+// words of the section heading and the story title, and (optionally) cosine
+// similarity of embeddings (see fusion). An Index is immutable after
+// NewIndex and safe for concurrent use.
 type Index struct {
 	passages []*Passage
 	lex      field
 	gram     field
+	head     field       // the section heading and the story title
 	vectors  [][]float32 // nil without dense retrieval
 	// vocab is every folded word of the indexed text, read-only after
 	// NewIndex: compound words are split against it.
-	vocab map[string]bool
-	embed EmbedFunc
-	pool  sync.Pool // *scratch
+	vocab  map[string]bool
+	embed  EmbedFunc
+	fusion fusion
+	pool   sync.Pool // *scratch
 }
 
 // Result is one ranked passage.
 type Result struct {
 	Passage *Passage
-	// Score is the fused reciprocal-rank score: higher is better; comparable
-	// only within one search.
+	// Score is the fused score: higher is better; comparable only within
+	// one search.
 	Score float64
 	// The signals behind it (0 where the signal did not find the passage).
-	Lexical, Ngram, Dense float64
+	Lexical, Ngram, Heading, Dense float64
 }
 
 const (
 	bm25K1 = 1.2
 	bm25B  = 0.75
-	// rrfK damps the reciprocal-rank fusion: the usual 60 lets a passage that
-	// is first in one signal and absent from another still win over one that
-	// is mediocre in both.
-	rrfK = 60
 )
 
 // minPassagesForCommon: below this many passages no n-gram is skipped as
@@ -146,11 +145,11 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 			ps = append(ps, &s.Passages[i])
 		}
 	}
-	langOf := map[string]string{}
+	byID := map[string]*Story{}
 	for _, s := range stories {
-		langOf[s.ID] = s.Language
+		byID[s.ID] = s
 	}
-	ix := &Index{passages: ps, embed: opts.Embed, vocab: map[string]bool{}}
+	ix := &Index{passages: ps, embed: opts.Embed, vocab: map[string]bool{}, fusion: defaultFusion}
 	if opts.EmbedQuery != nil {
 		ix.embed = opts.EmbedQuery
 	}
@@ -158,23 +157,30 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 		words(p.Section+"\n"+p.Text, func(w string) { ix.vocab[w] = true })
 	}
 	split := newDecompounder(ix.vocab) // caches the split of each word while indexing
-	lex, gram := newFieldBuilder(len(ps)), newFieldBuilder(len(ps))
+	lex, gram, head := newFieldBuilder(len(ps)), newFieldBuilder(len(ps)), newFieldBuilder(len(ps))
 	for i, p := range ps {
-		// The heading is part of what a passage is about ("Musks Entgegnung").
+		s := byID[p.Story]
+		addStems := func(fb *fieldBuilder, text string) {
+			words(text, func(w string) {
+				if stopWords[w] {
+					return
+				}
+				fb.add(stem(w, s.Language))
+				split.each(w, func(part string) { fb.add(stem(part, s.Language)) })
+			})
+		}
+		// The heading is part of what a passage is about ("Musks
+		// Entgegnung"), and so is the title of its story: in an archive
+		// the title often names the subject the paragraphs only refer to.
 		text := p.Section + "\n" + p.Text
-		lang := langOf[p.Story]
-		words(text, func(w string) {
-			if stopWords[w] {
-				return
-			}
-			lex.add(stem(w, lang))
-			split.each(w, func(part string) { lex.add(stem(part, lang)) })
-		})
+		addStems(lex, text)
+		addStems(head, p.Section+"\n"+s.Title)
 		ngrams(text, gram.add)
 		lex.endDoc(int32(i))
 		gram.endDoc(int32(i))
+		head.endDoc(int32(i))
 	}
-	ix.lex, ix.gram = lex.build(), gram.build()
+	ix.lex, ix.gram, ix.head = lex.build(), gram.build(), head.build()
 	if len(ps) >= minPassagesForCommon {
 		ix.gram.common = make([]bool, len(ix.gram.postings))
 		for id, p := range ix.gram.postings {
@@ -215,6 +221,9 @@ type SearchOptions struct {
 	// LexicalOnly leaves out the dense signal (when the embeddings API
 	// fails, a caller can still answer from the words).
 	LexicalOnly bool
+	// only, when set, keeps only these signals: the evaluation measures
+	// each signal alone against the fusion.
+	only *[numSignals]bool
 }
 
 // scratch is per-search working memory, pooled: a score per passage and the
@@ -233,43 +242,32 @@ type scored struct {
 // Search ranks passages for question. Only passages that some signal finds
 // are returned, so an unrelated question can get no result at all.
 func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions) ([]Result, error) {
+	return ix.SearchAll(ctx, []string{question}, opts)
+}
+
+// SearchAll ranks passages for several phrasings of one question (the
+// question and its translation into the story's language, say): each
+// phrasing is ranked on its own and the rankings are fused, so a passage
+// that either phrasing finds well comes first.
+func (ix *Index) SearchAll(ctx context.Context, queries []string, opts SearchOptions) ([]Result, error) {
 	k := opts.K
 	if k <= 0 {
 		k = 5
 	}
-	if len(ix.passages) == 0 {
+	if len(ix.passages) == 0 || len(queries) == 0 {
 		return nil, nil
 	}
-	// Beyond this depth a rank adds less than 1/(rrfK+depth) and cannot move
-	// the top k, so each signal is cut there before fusing.
 	depth := max(k*10, 100)
 	sc := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(sc)
 
 	fused := map[int32]*Result{}
-	addRanked := func(list []scored, set func(r *Result, s float64)) {
-		for rank, d := range list {
-			r := fused[d.doc]
-			if r == nil {
-				r = &Result{Passage: ix.passages[d.doc]}
-				fused[d.doc] = r
-			}
-			r.Score += 1 / float64(rrfK+rank+1)
-			set(r, float64(d.score))
-		}
-	}
-
-	qa := analyzeQuery(question, ix.splitCompound)
-	addRanked(ix.rank(sc, &ix.lex, qa.terms, opts.Story, depth), func(r *Result, s float64) { r.Lexical = s })
-	addRanked(ix.rank(sc, &ix.gram, qa.grams, opts.Story, depth), func(r *Result, s float64) { r.Ngram = s })
-	if ix.vectors != nil && !opts.LexicalOnly {
-		vecs, err := ix.embed(ctx, []string{question})
+	for _, q := range queries {
+		lists, known, err := ix.signals(ctx, sc, q, opts, depth)
 		if err != nil {
-			return nil, fmt.Errorf("embed question: %w", err)
+			return nil, err
 		}
-		if len(vecs) == 1 {
-			addRanked(ix.rankDense(sc, normalize(vecs[0]), opts.Story, depth), func(r *Result, s float64) { r.Dense = s })
-		}
+		ix.fusion.add(fused, ix.passages, lists, known, 1/float64(len(queries)))
 	}
 
 	out := make([]Result, 0, len(fused))
@@ -293,6 +291,38 @@ func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions
 		out = out[:k]
 	}
 	return out, nil
+}
+
+// signals ranks the passages for one query by each signal on its own: the
+// best depth of each, best first (nil for a signal that is off), and the
+// share of the query's words the stems know (see fusion).
+func (ix *Index) signals(ctx context.Context, sc *scratch, question string, opts SearchOptions, depth int) ([numSignals][]scored, float64, error) {
+	var lists [numSignals][]scored
+	on := func(s signal) bool { return opts.only == nil || opts.only[s] }
+	qa := analyzeQuery(question, ix.splitCompound)
+	if on(sigLexical) {
+		lists[sigLexical] = ix.rank(sc, &ix.lex, qa.terms, opts.Story, depth)
+	}
+	if on(sigNgram) {
+		lists[sigNgram] = ix.rank(sc, &ix.gram, qa.grams, opts.Story, depth)
+	}
+	if on(sigHeading) {
+		lists[sigHeading] = ix.rank(sc, &ix.head, qa.terms, opts.Story, depth)
+	}
+	if ix.vectors != nil && !opts.LexicalOnly && on(sigDense) {
+		vecs, err := ix.embed(ctx, []string{question})
+		if err != nil {
+			return lists, 0, fmt.Errorf("embed question: %w", err)
+		}
+		if len(vecs) == 1 {
+			lists[sigDense] = ix.rankDense(sc, normalize(vecs[0]), opts.Story, depth)
+		}
+	}
+	known := 1.0
+	if opts.only == nil {
+		known = ix.knownShare(question, &ix.lex, &ix.head)
+	}
+	return lists, known, nil
 }
 
 // rank scores every passage containing a query term with BM25 and returns
