@@ -72,6 +72,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if len(opts.Stories) == 0 {
 		return nil, fault.New(fault.Invalid, "no story loaded")
 	}
+	// Citations, buttons and caches find a story by its id: an empty or
+	// shared one would show one story's passage for another's.
+	ids := make(map[string]bool, len(opts.Stories))
+	for _, s := range opts.Stories {
+		if s.ID == "" || ids[s.ID] {
+			return nil, fault.New(fault.Invalid, "story ids must be unique and non-empty (story %q from %s)", s.ID, s.Source)
+		}
+		ids[s.ID] = true
+	}
 	if opts.ContextTokens <= 0 {
 		opts.ContextTokens = 3000
 	}

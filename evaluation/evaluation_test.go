@@ -162,7 +162,10 @@ func TestParseThresholds(t *testing.T) {
 	if err != nil || got["recall3"] != 0.9 || got["facts"] != 0.8 {
 		t.Errorf("%v %v", got, err)
 	}
-	for _, bad := range []string{"recall3", "speed=0.5", "facts=2", "facts=x"} {
+	if got, err := ParseThresholds("en.recall5=0.9,DE.recall1=0.93"); err != nil || got["en.recall5"] != 0.9 || got["de.recall1"] != 0.93 {
+		t.Errorf("per-language thresholds: %v %v", got, err)
+	}
+	for _, bad := range []string{"recall3", "speed=0.5", "facts=2", "facts=x", "english.recall5=0.9", "en.speed=0.5", ".recall1=0.5"} {
 		if _, err := ParseThresholds(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -121,6 +122,9 @@ func TestTheGeneralSetsAreSound(t *testing.T) {
 			}
 		}
 	}
+	if !slices.Contains(generalFiles(t), generalDev) || !slices.Contains(generalFiles(t), generalTest) {
+		t.Errorf("want both %s and %s", generalDev, generalTest)
+	}
 	for _, s := range stories {
 		tl := perStory[s.ID]
 		if tl == nil {
@@ -130,6 +134,12 @@ func TestTheGeneralSetsAreSound(t *testing.T) {
 		if tl.en < 5 || tl.de < 5 || tl.absent < 2 {
 			t.Errorf("story %s: %d English, %d German answerable and %d absent questions; want 5, 5 and 2 at least", s.ID, tl.en, tl.de, tl.absent)
 		}
+	}
+	if total.all < 220 {
+		t.Errorf("%d questions, want at least 220", total.all)
+	}
+	if answerable := total.en + total.de; total.en*5 < answerable*2 || total.de*5 < answerable*2 {
+		t.Errorf("%d English and %d German answerable questions: want each language at least 40%%", total.en, total.de)
 	}
 	if share := float64(total.absent) / float64(total.all); share < 0.15 {
 		t.Errorf("%d of %d questions are absent (%.2f), want at least 0.15", total.absent, total.all, share)

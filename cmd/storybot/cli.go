@@ -48,7 +48,7 @@ func (c *cli) logger() *slog.Logger {
 
 // engine loads the stories and wires the model (when one is configured).
 func (c *cli) engine(ctx context.Context, log *slog.Logger) (*answer.Engine, error) {
-	stories, err := knowledge.Load(c.cfg.StoryPath)
+	stories, err := knowledge.LoadContext(ctx, c.cfg.StoryPath)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +288,7 @@ func (c *cli) stories(ctx context.Context, args []string) error {
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	stories, err := knowledge.Load(c.cfg.StoryPath)
+	stories, err := knowledge.LoadContext(ctx, c.cfg.StoryPath)
 	if err != nil {
 		return err
 	}
