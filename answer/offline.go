@@ -7,8 +7,33 @@ import (
 	"github.com/storybot/storybot/knowledge"
 )
 
-// offlineAsk answers from the text alone: the sentences of the best passages
-// that share most with the question, verbatim and cited.
+// Offline answers are made of the story's own sentences. What they are
+// tuned by (on the development half of the evaluation set, see README
+// "Evaluating"):
+const (
+	// offlinePassages is how many of the best-ranked passages an offline
+	// answer takes its sentences from.
+	offlinePassages = 3
+	// kindBoost multiplies the score of a sentence that states what the
+	// question asks for (a date for "when", an amount for "how much").
+	kindBoost = 3
+	// rankDecay lowers the score of sentences from lower-ranked passages,
+	// per rank: retrieval has seen more of the question than one sentence.
+	rankDecay = 0.3
+	// minCoverage: when the best answer speaks to less than this share of
+	// the question (its content words weighed by rarity), the story does
+	// not answer it.
+	minCoverage = 0.15
+	// extraSentenceChars: a further sentence that brings more of the
+	// question is added only while the answer is shorter than this.
+	extraSentenceChars = 300
+	// maxOfflineSentences bounds an offline answer.
+	maxOfflineSentences = 3
+)
+
+// offlineAsk answers from the text alone: the sentence that best answers the
+// question, with its neighbour when it leans on it or when the neighbour
+// states what the question asks for, verbatim and cited.
 func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note string) *Answer {
 	t := textsFor(lang)
 	if note == "" {
@@ -16,29 +41,35 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	}
 	a := &Answer{Question: q, Language: lang, Mode: ModeOffline, Citations: []Citation{}, Note: note}
 	aq := knowledge.AnalyzeQuestion(q)
+	kind := knowledge.QuestionKind(q)
 	type candidate struct {
 		p       *knowledge.Passage
-		span    knowledge.Span
+		i       int // the sentence's index in its passage
 		matches []knowledge.Match
-		rank    int
+		score   float64
 	}
 	var cands []candidate
 	best := 0.0 // unweighted: how much of the question the best sentence covers
 	for rank, r := range results {
-		if rank == 3 {
+		if rank == offlinePassages {
 			break
 		}
 		s := e.byID[r.Passage.Story]
-		for _, sp := range r.Passage.Sentences {
-			if ms := aq.Matches(s.Text[sp.Start:sp.End], s.Language); len(ms) > 0 {
-				cands = append(cands, candidate{r.Passage, sp, ms, rank})
-				best = max(best, sumWeights(ms, nil, nil))
+		idf := e.idf[s.ID]
+		for i, sp := range r.Passage.Sentences {
+			ms := aq.Matches(s.Text[sp.Start:sp.End], s.Language)
+			if len(ms) == 0 {
+				continue
 			}
+			sc := sumWeights(ms, idf, nil) * (1 - rankDecay*float64(rank))
+			if kind != knowledge.AskOther && s.States(sp, kind) {
+				sc *= kindBoost
+			}
+			cands = append(cands, candidate{r.Passage, i, ms, sc})
+			best = max(best, sumWeights(ms, nil, nil))
 		}
 	}
-	// Only partial word matches (a shared n-gram here and there) are not
-	// an answer: better to say the story does not tell.
-	if best < 1 {
+	abstain := func() *Answer {
 		title := e.stories[0].Title
 		if len(results) > 0 {
 			title = e.byID[results[0].Passage.Story].Title
@@ -46,41 +77,83 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		a.Answer = fmt.Sprintf(t.notInStory, title)
 		return a
 	}
-	// Greedy: the sentence with the most rare question words first, then
-	// those that add question words not covered yet (a question may ask two
-	// things), at most three.
+	// Only partial word matches (a shared n-gram here and there) are not
+	// an answer: better to say the story does not tell.
+	if best < 1 {
+		return abstain()
+	}
+	bi := 0
+	for i, c := range cands {
+		if c.score > cands[bi].score {
+			bi = i
+		}
+	}
+	top := cands[bi]
+	s := e.byID[top.p.Story]
+	sents := top.p.Sentences
+	group := []int{top.i}
+	// The sentence before, when the best one leans on it ("Er …", "Damit …").
+	if top.i > 0 && knowledge.RefersBack(s.Text[sents[top.i].Start:sents[top.i].End]) {
+		group = []int{top.i - 1, top.i}
+	}
+	// The neighbour that states what is asked, when the best one does not
+	// ("Im Juli 2018 …" after the sentence that names the reservation).
+	if kind != knowledge.AskOther && !s.States(sents[top.i], kind) {
+		for _, n := range []int{top.i + 1, top.i - 1} {
+			if n >= 0 && n < len(sents) && s.States(sents[n], kind) {
+				if n < group[0] {
+					group = append([]int{n}, group...)
+				} else if n > group[len(group)-1] {
+					group = append(group, n)
+				}
+				break
+			}
+		}
+	}
+	var picked []storySentence
+	var groupText strings.Builder
+	for _, i := range group {
+		picked = append(picked, storySentence{top.p, sents[i]})
+		groupText.WriteString(s.Text[sents[i].Start:sents[i].End])
+		groupText.WriteByte(' ')
+	}
+	if aq.Coverage(groupText.String(), s.Language, e.idf[s.ID]) < minCoverage {
+		return abstain()
+	}
+	// Then, while the answer is short, a sentence that brings question
+	// words the answer does not cover yet (a question may ask two things).
 	covered := map[string]bool{}
-	var picked []candidate
-	first := 0.0
-	for len(picked) < 3 {
-		bi, bs := -1, 0.0
-		for i, c := range cands {
-			if len(picked) > 0 && !addsWord(c.matches, covered) {
-				continue // a later sentence must bring a question word of its own, not only a look-alike
-			}
-			idf := e.idf[c.p.Story]
-			sc := sumWeights(c.matches, idf, covered)
-			if sc > bs || sc == bs && bi >= 0 && c.rank < cands[bi].rank {
-				bi, bs = i, sc
-			}
-		}
-		if bi < 0 || bs <= 0 || len(picked) > 0 && bs < 0.4*first {
-			break // nothing left that adds enough to the first
-		}
-		if len(picked) == 0 {
-			first = bs
-		}
-		picked = append(picked, cands[bi])
-		for _, m := range cands[bi].matches {
+	inGroup := map[storySentence]bool{}
+	for _, x := range picked {
+		inGroup[x] = true
+		for _, m := range aq.Matches(s.Text[x.span.Start:x.span.End], s.Language) {
 			covered[m.Stem] = true
 		}
-		cands = append(cands[:bi], cands[bi+1:]...)
 	}
-	sents := make([]storySentence, len(picked))
-	for i, c := range picked {
-		sents[i] = storySentence{c.p, c.span}
+	length := groupText.Len()
+	for len(picked) < maxOfflineSentences && length < extraSentenceChars {
+		bj, bs := -1, 0.0
+		for j, c := range cands {
+			if inGroup[storySentence{c.p, c.p.Sentences[c.i]}] || !addsWord(c.matches, covered) {
+				continue
+			}
+			if sc := sumWeights(c.matches, e.idf[c.p.Story], covered); sc > bs {
+				bj, bs = j, sc
+			}
+		}
+		if bj < 0 || bs < 0.4*top.score {
+			break
+		}
+		c := cands[bj]
+		x := storySentence{c.p, c.p.Sentences[c.i]}
+		picked = append(picked, x)
+		inGroup[x] = true
+		length += x.span.End - x.span.Start
+		for _, m := range c.matches {
+			covered[m.Stem] = true
+		}
 	}
-	a.Answer, a.Citations = e.citeSentences(sents, "> ", "\n")
+	a.Answer, a.Citations = e.citeSentences(picked, "> ", "\n")
 	return a
 }
 

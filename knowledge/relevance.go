@@ -10,10 +10,36 @@ type Question struct {
 	terms map[string]bool // German and English stems of its words
 	grams map[string]bool // n-grams of its words
 	words int
+	// asked are the question's content words, each with the terms it
+	// stands for (its stems in both languages and its translations): what
+	// Coverage counts, one concept a word however many translations it has.
+	asked []askedWord
 }
 
-// AnalyzeQuestion prepares a question for SentenceScore and Matches.
+type askedWord struct {
+	terms []string
+	// forms are the n-grams of the word and of each of its translations,
+	// one set each: a compound in the text ("Vorreservierung") holds most
+	// of the grams of one form ("reserviert"), not of all of them.
+	forms []map[string]bool
+}
+
+// cueWords, in a question that asks for an amount ("wie viele", "how
+// many"), say nothing of what it asks about: matched in a text they would
+// find every "viele" of it.
+var cueWords = map[string]bool{"viel": true, "viele": true, "vielen": true, "wieviel": true, "wieviele": true, "many": true, "much": true}
+
+// AnalyzeQuestion prepares a question for SentenceScore, Matches and Coverage.
 func AnalyzeQuestion(q string) *Question {
+	if QuestionKind(q) == AskAmount {
+		var content []string
+		words(q, func(w string) {
+			if !cueWords[w] {
+				content = append(content, w)
+			}
+		})
+		q = strings.Join(content, " ")
+	}
 	qa := analyzeQuery(q, nil)
 	aq := &Question{terms: make(map[string]bool, len(qa.terms)), grams: make(map[string]bool, len(qa.grams)), words: qa.words}
 	for _, t := range qa.terms {
@@ -22,7 +48,126 @@ func AnalyzeQuestion(q string) *Question {
 	for _, g := range qa.grams {
 		aq.grams[g] = true
 	}
+	seen := map[string]bool{}
+	words(q, func(w string) {
+		if stopWords[w] || seen[w] {
+			return
+		}
+		seen[w] = true
+		c := askedWord{terms: analyzeQuery(w, nil).terms, forms: []map[string]bool{gramSet(w)}}
+		for _, tr := range translations(w) {
+			c.forms = append(c.forms, gramSet(tr))
+		}
+		aq.asked = append(aq.asked, c)
+	})
 	return aq
+}
+
+// Coverage says how much of the question text (in language lang) speaks
+// to, from 0 to 1: the share of the question's content words it contains,
+// each weighed by its rarity in idf (a word the story never uses weighs as
+// much as the rarest it does: it may be what the question is really about),
+// a word only partly matched (a compound or a cognate) counting half.
+func (q *Question) Coverage(text, lang string, idf map[string]float64) float64 {
+	if len(q.asked) == 0 {
+		return 0
+	}
+	stems := map[string]bool{}
+	var textGrams []map[string]bool
+	words(text, func(w string) {
+		if stopWords[w] {
+			return
+		}
+		stems[stem(w, lang)] = true
+		textGrams = append(textGrams, gramSet(w))
+	})
+	rarest := 0.0
+	for _, v := range idf {
+		rarest = max(rarest, v)
+	}
+	total, got := 0.0, 0.0
+	for _, c := range q.asked {
+		w, known := 0.0, false
+		for _, t := range c.terms {
+			if v, ok := idf[t]; ok {
+				w, known = max(w, v), true
+			}
+		}
+		if !known {
+			w = rarest
+		}
+		total += w
+		hit := 0.0
+		for _, t := range c.terms {
+			if stems[t] {
+				hit = 1
+				break
+			}
+		}
+		if hit == 0 && c.partly(textGrams) {
+			hit = 0.5
+		}
+		got += w * hit
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// partly reports whether a folded word of a text shares most of its
+// n-grams with the question (a cognate, an inflection the stemmer misses),
+// or holds most of those of a question word (a compound: "Vorreservierung"
+// for "reserviert").
+func (q *Question) partly(w string) bool {
+	g := gramSet(w)
+	n, hit := len(g), 0
+	for x := range g {
+		if q.grams[x] {
+			hit++
+		}
+	}
+	if n >= 3 && float64(hit)/float64(n) >= 0.5 {
+		return true
+	}
+	for _, c := range q.asked {
+		if c.partly([]map[string]bool{g}) {
+			return true
+		}
+	}
+	return false
+}
+
+// partly reports whether one of the text words (as n-gram sets) holds most
+// of the n-grams of one of the concept's forms.
+func (c askedWord) partly(text []map[string]bool) bool {
+	for _, f := range c.forms {
+		if len(f) < minFormGrams {
+			continue
+		}
+		for _, g := range text {
+			n := 0
+			for x := range f {
+				if g[x] {
+					n++
+				}
+			}
+			if float64(n)/float64(len(f)) >= 0.5 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// minFormGrams: a word of fewer n-grams (under five letters) is too short
+// to be found inside another.
+const minFormGrams = 5
+
+func gramSet(w string) map[string]bool {
+	g := map[string]bool{}
+	words(w, func(x string) { wordGrams(x, func(y string) { g[y] = true }) })
+	return g
 }
 
 // Empty reports whether the question has no content words at all
@@ -51,14 +196,7 @@ func (q *Question) Matches(text, lang string) []Match {
 			out = append(out, Match{Stem: st, Weight: 1})
 			return
 		}
-		n, hit := 0, 0
-		wordGrams(w, func(g string) {
-			n++
-			if q.grams[g] {
-				hit++
-			}
-		})
-		if n >= 3 && float64(hit)/float64(n) >= 0.5 {
+		if q.partly(w) {
 			out = append(out, Match{Stem: st, Weight: 0.5, Partial: true})
 		}
 	})

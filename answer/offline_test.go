@@ -1,0 +1,113 @@
+package answer
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/storybot/storybot/knowledge"
+)
+
+func offlineEngine(t *testing.T, stories ...*knowledge.Story) *Engine {
+	t.Helper()
+	if len(stories) == 0 {
+		stories = []*knowledge.Story{knowledge.Default()}
+	}
+	e, err := New(context.Background(), Options{Stories: stories})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func parseStory(t *testing.T, id, text string) *knowledge.Story {
+	t.Helper()
+	s, err := knowledge.Parse(id, "test", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// sentences splits an offline answer into its quoted sentences.
+func sentences(answer string) []string {
+	var out []string
+	for _, l := range strings.Split(answer, "\n") {
+		if strings.HasPrefix(l, "> ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestOfflineAnswerStatesWhatIsAsked: a "when" question gets the sentence
+// with the date, not the one sharing most words with the question.
+func TestOfflineAnswerStatesWhatIsAsked(t *testing.T) {
+	e := offlineEngine(t)
+	for _, c := range []struct{ question, want, cite string }{
+		{"Wann hat Altman den Roadster reserviert?", "Im Juli 2018 tätigte Altman eine angebliche Vorreservierung", "§2"},
+		{"When did Altman make his reservation?", "Im Juli 2018", "§2"},
+		{"Wie hoch war die Vorreservierung?", "45.000 $", "§2"},
+	} {
+		a, err := e.Ask(context.Background(), AskRequest{Question: c.question}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sents := sentences(a.Answer)
+		if len(sents) == 0 || !strings.Contains(sents[0], c.want) || !strings.HasSuffix(sents[0], "["+c.cite+"]") {
+			t.Errorf("%q: answer %q, want it to open with the sentence holding %q [%s]", c.question, a.Answer, c.want, c.cite)
+		}
+	}
+}
+
+// TestOfflineAnswerTakesTheNeighbour: the sentence before when the best one
+// leans on it, the one after when it states what is asked.
+func TestOfflineAnswerTakesTheNeighbour(t *testing.T) {
+	s := parseStory(t, "bad", "Hallenbad\n\n"+
+		"Der Förderverein sammelte im Herbst viele Unterschriften. "+
+		"Der Stadtrat von Lindenau tagte am Donnerstag lange im Rathaus. "+
+		"Er beschloss die Sanierung des Hallenbads mit großer Mehrheit. "+
+		"Im Mai 2026 rücken die Bauarbeiter an. "+
+		"Die Schulen fahren so lange in ein Nachbarbad.")
+	e := offlineEngine(t, s)
+	for _, c := range []struct {
+		question string
+		want     []string
+	}{
+		{"Was wurde zum Hallenbad beschlossen?", []string{"Der Stadtrat von Lindenau tagte", "Er beschloss die Sanierung"}},
+		{"Wann beginnt die Sanierung des Hallenbads?", []string{"Er beschloss die Sanierung", "Im Mai 2026"}},
+	} {
+		a, err := e.Ask(context.Background(), AskRequest{Question: c.question}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(a.Answer, w) {
+				t.Errorf("%q: answer %q, want it to hold %q", c.question, a.Answer, w)
+			}
+		}
+		if n := len(sentences(a.Answer)); n > 3 {
+			t.Errorf("%q: %d sentences, want at most 3", c.question, n)
+		}
+	}
+}
+
+// TestOfflineAnswersAreShort: every offline answer to the default story's
+// evaluation questions is one to three sentences.
+func TestOfflineAnswersAreShort(t *testing.T) {
+	e := offlineEngine(t)
+	for _, q := range []string{
+		"What did Musk say about the refund?", "Worum dreht sich der Streit zwischen Musk und Altman?",
+		"When did Musk co-found OpenAI and when did he leave?", "Who is Sam Altman?",
+		// Every sentence of the story brings one of these words.
+		"Was sagen Musk und Altman über Tesla, OpenAI, xAI, den Roadster, die Demo und die Rückerstattung?",
+	} {
+		a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(sentences(a.Answer)); n < 1 || n > 3 {
+			t.Errorf("%q: %d sentences in %q, want 1 to 3", q, n, a.Answer)
+		}
+	}
+}

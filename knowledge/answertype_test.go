@@ -1,0 +1,76 @@
+package knowledge
+
+import "testing"
+
+func TestQuestionKind(t *testing.T) {
+	cases := []struct {
+		q    string
+		want AnswerKind
+	}{
+		{"When did Altman make his reservation?", AskTime},
+		{"Wann hat Altman den Roadster reserviert?", AskTime},
+		{"In welchem Jahr wurde das Bad eröffnet?", AskTime},
+		{"And when did he leave OpenAI?", AskTime},
+		{"How much did Altman pay?", AskAmount},
+		{"How many members does the club have?", AskAmount},
+		{"Wie viele Stadträte haben sich enthalten?", AskAmount},
+		{"Wie hoch war die Vorreservierung?", AskAmount},
+		{"Who is the CEO of OpenAI?", AskPerson},
+		{"Wer hat die Folgen vorgerechnet?", AskPerson},
+		{"Where did Altman complain?", AskPlace},
+		{"Wo trainieren die Schwimmvereine?", AskPlace},
+		{"What did Musk say about the refund?", AskOther},
+		{"Warum sind viele Fans frustriert?", AskOther},
+	}
+	for _, c := range cases {
+		if got := QuestionKind(c.q); got != c.want {
+			t.Errorf("QuestionKind(%q) = %v, want %v", c.q, got, c.want)
+		}
+	}
+}
+
+func TestStates(t *testing.T) {
+	s, err := Parse("t", "test", []byte("Titel\n\nIm Juli 2018 reservierte er. Kürzlich sagte er etwas. Sie kostete 45.000 Dollar. Zwei Mitglieder enthielten sich. Das war 2015 so. Oberbürgermeister Thomas Wendler war erleichtert. Der Verein trainiert im Freibad in Kirchheim. Der Teig ruht."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sents := s.Passages[0].Sentences
+	text := func(i int) string { return s.Text[sents[i].Start:sents[i].End] }
+	cases := []struct {
+		i    int
+		kind AnswerKind
+		want bool
+	}{
+		{0, AskTime, true},    // a month and year
+		{1, AskTime, false},   // "kürzlich" is a time, not one a "when" question wants
+		{2, AskAmount, true},  // a sum
+		{3, AskAmount, true},  // a number written out
+		{4, AskAmount, false}, // a year is no amount
+		{0, AskAmount, false},
+		{5, AskPerson, true}, // a name
+		{7, AskPerson, false},
+		{6, AskPlace, true}, // in + a name
+		{7, AskPlace, false},
+		{7, AskOther, true},
+	}
+	for _, c := range cases {
+		if got := s.States(sents[c.i], c.kind); got != c.want {
+			t.Errorf("States(%q, %v) = %v, want %v", text(c.i), c.kind, got, c.want)
+		}
+	}
+}
+
+func TestRefersBack(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Er zog sich 2018 zurück.":              true,
+		"Damit ist die Finanzierung gesichert.": true,
+		"Dies kostet 14,8 Millionen Euro.":      true,
+		"This was in 2018.":                     true,
+		"Der Stadtrat beschloss die Sanierung.": false,
+		"Altman reserved a Roadster.":           false,
+	} {
+		if got := RefersBack(s); got != want {
+			t.Errorf("RefersBack(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
