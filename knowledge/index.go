@@ -260,7 +260,7 @@ func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions
 	}
 
 	qa := analyzeQuery(question, ix.splitCompound)
-	addRanked(ix.rank(sc, &ix.lex, qa.terms, opts.Story, depth), func(r *Result, s float64) { r.Lexical = s })
+	addRanked(ix.rankConcepts(sc, &ix.lex, qa.concepts, opts.Story, depth), func(r *Result, s float64) { r.Lexical = s })
 	addRanked(ix.rank(sc, &ix.gram, qa.grams, opts.Story, depth), func(r *Result, s float64) { r.Ngram = s })
 	if ix.vectors != nil && !opts.LexicalOnly {
 		vecs, err := ix.embed(ctx, []string{question})
