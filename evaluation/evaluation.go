@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/fault"
@@ -26,14 +29,29 @@ const (
 
 // File is a question file.
 type File struct {
-	Story     string     `json:"story,omitempty"`
+	Story string `json:"story,omitempty"`
+	// Stories names the folder of stories the questions are about, relative
+	// to the file; empty: the stories storybot is configured with.
+	Stories   string     `json:"stories,omitempty"`
 	Questions []Question `json:"questions"`
+
+	dir string // the file's folder, for Stories
+}
+
+// StoryFolder is the folder the file names in "stories", resolved against
+// the file's own folder; "" when it names none.
+func (f *File) StoryFolder() string {
+	if f.Stories == "" || filepath.IsAbs(f.Stories) {
+		return f.Stories
+	}
+	return filepath.Join(f.dir, f.Stories)
 }
 
 // Question is one evaluation question.
 type Question struct {
 	ID       string     `json:"id,omitempty"`
 	Lang     string     `json:"lang"`
+	Story    string     `json:"story,omitempty"` // the story it is about; default: the file's
 	Question string     `json:"question"`
 	Passages []string   `json:"passages,omitempty"`
 	Facts    [][]string `json:"facts,omitempty"`
@@ -57,7 +75,12 @@ func ReadFile(path string) (*File, error) {
 	if len(data) > MaxFileBytes {
 		return nil, fault.New(fault.Invalid, "question file %s is over %d bytes", path, MaxFileBytes)
 	}
-	return Parse(data, path)
+	file, err := Parse(data, path)
+	if err != nil {
+		return nil, err
+	}
+	file.dir = filepath.Dir(path)
+	return file, nil
 }
 
 // Parse decodes and validates a question file's content.
@@ -79,6 +102,9 @@ func Parse(data []byte, name string) (*File, error) {
 		if q.Kind == "" {
 			q.Kind = KindAnswer
 		}
+		if q.Story == "" {
+			q.Story = file.Story
+		}
 		q.Question = strings.TrimSpace(q.Question)
 		switch {
 		case q.Question == "":
@@ -97,6 +123,7 @@ type Engine interface {
 	Ask(ctx context.Context, req answer.AskRequest, onDelta func(string)) (*answer.Answer, error)
 	Search(ctx context.Context, question string, k int, story string) ([]knowledge.Result, error)
 	Mode() string
+	Stories() []answer.StoryInfo
 }
 
 var _ Engine = (*answer.Engine)(nil)
@@ -107,9 +134,12 @@ type Result struct {
 	ID        string   `json:"id"`
 	Question  string   `json:"question"`
 	Kind      string   `json:"kind"`
-	Rank      int      `json:"rank"` // of the first supporting passage among the results; 0: not in the top 3
+	Lang      string   `json:"lang,omitempty"`
+	Story     string   `json:"story,omitempty"`
+	Rank      int      `json:"rank"` // of the first supporting passage of the question's story among the results; 0: not in the top 5
 	Recall1   *float64 `json:"recall1,omitempty"`
 	Recall3   *float64 `json:"recall3,omitempty"`
+	Recall5   *float64 `json:"recall5,omitempty"`
 	Facts     *float64 `json:"facts,omitempty"`      // share of fact groups the answer contains
 	Abstained *bool    `json:"abstained,omitempty"`  // for absent and off-topic questions: the answer said the story does not tell
 	Citations *float64 `json:"citations,omitempty"`  // valid citations / citations made
@@ -117,23 +147,30 @@ type Result struct {
 	LatencyMS float64  `json:"latency_ms,omitempty"` // time to the whole answer
 	Tokens    int      `json:"tokens,omitempty"`
 	Answer    string   `json:"answer,omitempty"`
+	Chars     int      `json:"chars,omitempty"` // the answer's length in characters
 	Error     string   `json:"error,omitempty"`
 }
 
 // Totals are the figures over all questions (means over the questions each
 // applies to; nil when it applies to none).
 type Totals struct {
-	Questions    int      `json:"questions"`
-	Recall1      *float64 `json:"recall1"`
-	Recall3      *float64 `json:"recall3"`
-	Facts        *float64 `json:"facts,omitempty"`
-	Abstention   *float64 `json:"abstention,omitempty"`
-	Citations    *float64 `json:"citations,omitempty"`
-	Quotes       *float64 `json:"quotes,omitempty"`
-	LatencyP50MS float64  `json:"latency_p50_ms,omitempty"`
-	LatencyP95MS float64  `json:"latency_p95_ms,omitempty"`
-	Tokens       int      `json:"tokens"`
-	Errors       int      `json:"errors"`
+	Questions  int      `json:"questions"`
+	Recall1    *float64 `json:"recall1"`
+	Recall3    *float64 `json:"recall3"`
+	Recall5    *float64 `json:"recall5"`
+	Facts      *float64 `json:"facts,omitempty"`
+	Abstention *float64 `json:"abstention,omitempty"`
+	Citations  *float64 `json:"citations,omitempty"`
+	Quotes     *float64 `json:"quotes,omitempty"`
+	// AnswerCharsP50 is the median length in characters of the answers to
+	// answerable questions (abstentions would make it look shorter).
+	AnswerCharsP50 float64 `json:"answer_chars_p50,omitempty"`
+	LatencyP50MS   float64 `json:"latency_p50_ms,omitempty"`
+	LatencyP95MS   float64 `json:"latency_p95_ms,omitempty"`
+	Tokens         int     `json:"tokens"`
+	Errors         int     `json:"errors"`
+	// ByLang holds the same figures per question language ("de", "en").
+	ByLang map[string]*Totals `json:"by_lang,omitempty"`
 }
 
 // Report is the outcome of an evaluation.
@@ -154,10 +191,30 @@ type Options struct {
 	Now      func() time.Time
 }
 
-// Run evaluates file against e.
+// depth is how many ranked passages a question's retrieval looks at.
+const depth = 5
+
+// Run evaluates file against e. With one story loaded, each question is
+// asked about its story, as before folders existed. With several (an
+// archive), each is retrieved and answered over all of them, the way a user
+// asks without naming a story, and a ranked passage counts only when it is a
+// supporting passage of the question's own story.
 func Run(ctx context.Context, e Engine, file *File, opts Options) (*Report, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	loaded := map[string]bool{}
+	for _, s := range e.Stories() {
+		loaded[s.ID] = true
+	}
+	archive := len(loaded) > 1
+	for _, q := range file.Questions {
+		switch {
+		case q.Story != "" && !loaded[q.Story]:
+			return nil, fault.New(fault.NotFound, "question %s is about story %q, which is not loaded (set the stories folder: --stories, the file's \"stories\" or STORY_PATH)", q.ID, q.Story)
+		case archive && q.Story == "" && q.Kind == KindAnswer:
+			return nil, fault.New(fault.Invalid, "question %s names no story, and %d are loaded: give it (or the file) a \"story\"", q.ID, len(loaded))
+		}
 	}
 	rep := &Report{Mode: e.Mode(), Answers: opts.Answers, Results: []Result{}}
 	for i, q := range file.Questions {
@@ -167,26 +224,46 @@ func Run(ctx context.Context, e Engine, file *File, opts Options) (*Report, erro
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r := Result{ID: q.ID, Question: q.Question, Kind: q.Kind}
+		scope := q.Story
+		if archive {
+			scope = ""
+		}
+		r := Result{ID: q.ID, Question: q.Question, Kind: q.Kind, Lang: q.Lang, Story: q.Story}
 		if len(q.Passages) > 0 {
-			res, err := e.Search(ctx, q.Question, 3, file.Story)
+			res, err := e.Search(ctx, q.Question, depth, scope)
 			if err != nil {
 				return nil, fmt.Errorf("search %s: %w", q.ID, err)
 			}
 			for i, x := range res {
+				if q.Story != "" && x.Passage.Story != q.Story {
+					continue
+				}
 				if containsAny(x.Passage.Text, q.Passages) || containsAny(x.Passage.Section, q.Passages) {
 					r.Rank = i + 1
 					break
 				}
 			}
-			r.Recall1, r.Recall3 = ratio(r.Rank == 1), ratio(r.Rank >= 1)
+			r.Recall1, r.Recall3, r.Recall5 = ratio(r.Rank == 1), ratio(r.Rank >= 1 && r.Rank <= 3), ratio(r.Rank >= 1)
 		}
 		if opts.Answers {
-			scoreAnswer(ctx, e, file.Story, q, &r, opts.Now)
+			scoreAnswer(ctx, e, scope, q, &r, opts.Now)
 		}
 		rep.Results = append(rep.Results, r)
 	}
 	rep.Totals = totals(rep.Results)
+	byLang := map[string][]Result{}
+	for _, r := range rep.Results {
+		if r.Lang != "" {
+			byLang[r.Lang] = append(byLang[r.Lang], r)
+		}
+	}
+	if len(byLang) > 0 {
+		rep.Totals.ByLang = map[string]*Totals{}
+		for lang, rs := range byLang {
+			t := totals(rs)
+			rep.Totals.ByLang[lang] = &t
+		}
+	}
 	return rep, nil
 }
 
@@ -199,6 +276,7 @@ func scoreAnswer(ctx context.Context, e Engine, story string, q Question, r *Res
 		return
 	}
 	r.Answer = a.Answer
+	r.Chars = utf8.RuneCountInString(a.Answer)
 	r.Tokens = a.Usage.Total()
 	abstained := Abstains(a.Answer)
 	switch q.Kind {
@@ -288,6 +366,7 @@ func totals(rs []Result) Totals {
 	}
 	t.Recall1 = mean(func(r Result) *float64 { return r.Recall1 })
 	t.Recall3 = mean(func(r Result) *float64 { return r.Recall3 })
+	t.Recall5 = mean(func(r Result) *float64 { return r.Recall5 })
 	t.Facts = mean(func(r Result) *float64 { return r.Facts })
 	t.Abstention = mean(func(r Result) *float64 {
 		if r.Abstained == nil {
@@ -297,8 +376,11 @@ func totals(rs []Result) Totals {
 	})
 	t.Citations = mean(func(r Result) *float64 { return r.Citations })
 	t.Quotes = mean(func(r Result) *float64 { return r.Quotes })
-	var lat []float64
+	var lat, chars []float64
 	for _, r := range rs {
+		if r.Kind == KindAnswer && r.Error == "" && r.Answer != "" {
+			chars = append(chars, float64(r.Chars))
+		}
 		t.Tokens += r.Tokens
 		if r.Error != "" {
 			t.Errors++
@@ -306,6 +388,10 @@ func totals(rs []Result) Totals {
 		if r.LatencyMS > 0 {
 			lat = append(lat, r.LatencyMS)
 		}
+	}
+	if len(chars) > 0 {
+		sort.Float64s(chars)
+		t.AnswerCharsP50 = percentile(chars, 0.50)
 	}
 	if len(lat) > 0 {
 		sort.Float64s(lat)
@@ -321,9 +407,10 @@ func percentile(sorted []float64, p float64) float64 {
 }
 
 // Metric names accepted by ParseThresholds and Check.
-var metricNames = []string{"recall1", "recall3", "facts", "abstention", "citations", "quotes"}
+var metricNames = []string{"recall1", "recall3", "recall5", "facts", "abstention", "citations", "quotes"}
 
-// ParseThresholds reads "recall3=0.9,facts=0.8".
+// ParseThresholds reads "recall3=0.9,facts=0.8". A name may be prefixed by
+// a question language, "en.recall5=0.9", to gate that language's figure.
 func ParseThresholds(s string) (map[string]float64, error) {
 	out := map[string]float64{}
 	if strings.TrimSpace(s) == "" {
@@ -335,12 +422,15 @@ func ParseThresholds(s string) (map[string]float64, error) {
 			return nil, fault.New(fault.Invalid, "--fail-under: %q is not name=value", part)
 		}
 		name = strings.ToLower(strings.TrimSpace(name))
-		known := false
-		for _, m := range metricNames {
-			known = known || m == name
+		lang, metric, scoped := strings.Cut(name, ".")
+		if !scoped {
+			lang, metric = "", name
 		}
-		if !known {
-			return nil, fault.New(fault.Invalid, "--fail-under: unknown metric %q (known: %s)", name, strings.Join(metricNames, ", "))
+		if scoped && !validLang(lang) {
+			return nil, fault.New(fault.Invalid, "--fail-under: %q: %q is not a language code (e.g. en.recall5)", name, lang)
+		}
+		if !slices.Contains(metricNames, metric) {
+			return nil, fault.New(fault.Invalid, "--fail-under: unknown metric %q (known: %s, each optionally as LANG.metric)", name, strings.Join(metricNames, ", "))
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
 		if err != nil || v < 0 || v > 1 {
@@ -351,21 +441,40 @@ func ParseThresholds(s string) (map[string]float64, error) {
 	return out, nil
 }
 
-// Check returns the metrics below their thresholds, as "facts 0.70 < 0.80".
-// A metric the report does not have (answers not evaluated) fails too: a
-// gate on it cannot have been met.
-func (r *Report) Check(thresholds map[string]float64) []string {
-	values := map[string]*float64{
-		"recall1": r.Totals.Recall1, "recall3": r.Totals.Recall3, "facts": r.Totals.Facts,
-		"abstention": r.Totals.Abstention, "citations": r.Totals.Citations, "quotes": r.Totals.Quotes,
+func validLang(s string) bool {
+	if len(s) < 2 || len(s) > 3 {
+		return false
 	}
-	var failed []string
-	for _, name := range metricNames {
-		want, ok := thresholds[name]
-		if !ok {
-			continue
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
 		}
-		got := values[name]
+	}
+	return true
+}
+
+// Check returns the metrics below their thresholds, as "facts 0.70 < 0.80"
+// or "en.recall5 0.76 < 0.90". A metric the report does not have (answers
+// not evaluated, no question in that language) fails too: a gate on it
+// cannot have been met.
+func (r *Report) Check(thresholds map[string]float64) []string {
+	names := make([]string, 0, len(thresholds))
+	for name := range thresholds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var failed []string
+	for _, name := range names {
+		want := thresholds[name]
+		t := &r.Totals
+		metric := name
+		if lang, m, scoped := strings.Cut(name, "."); scoped {
+			t, metric = r.Totals.ByLang[lang], m
+		}
+		var got *float64
+		if t != nil {
+			got = t.metric(metric)
+		}
 		switch {
 		case got == nil:
 			failed = append(failed, fmt.Sprintf("%s not measured (< %.2f)", name, want))
@@ -374,4 +483,24 @@ func (r *Report) Check(thresholds map[string]float64) []string {
 		}
 	}
 	return failed
+}
+
+func (t *Totals) metric(name string) *float64 {
+	switch name {
+	case "recall1":
+		return t.Recall1
+	case "recall3":
+		return t.Recall3
+	case "recall5":
+		return t.Recall5
+	case "facts":
+		return t.Facts
+	case "abstention":
+		return t.Abstention
+	case "citations":
+		return t.Citations
+	case "quotes":
+		return t.Quotes
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/storybot/storybot/llm/openaitest"
 )
 
-const shipped = "../eval/musk-altman-roadster.json"
+const shipped = "sets/musk-altman-roadster.json"
 
 func engine(t *testing.T, srv *openaitest.Server) *answer.Engine {
 	t.Helper()

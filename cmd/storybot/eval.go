@@ -16,12 +16,13 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	failUnder := fs.String("fail-under", "", "exit 1 when a total is below its threshold, e.g. recall3=0.9,facts=0.8")
 	answers := fs.Bool("answers", false, "score answers even without a model (offline answers)")
+	stories := fs.String("stories", "", "the story file or folder to evaluate over (default: the file's \"stories\", else STORY_PATH)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("eval needs one question file, e.g. storybot eval eval/musk-altman-roadster.json")
+		return usagef("eval needs one question file, e.g. storybot eval evaluation/sets/musk-altman-roadster.json")
 	}
 	thresholds, err := evaluation.ParseThresholds(*failUnder)
 	if err != nil {
@@ -30,6 +31,14 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	file, err := evaluation.ReadFile(pos[0])
 	if err != nil {
 		return err
+	}
+	// The question file knows which stories it was written for; the flag
+	// overrides both it and STORY_PATH.
+	switch {
+	case *stories != "":
+		c.cfg.StoryPath = *stories
+	case file.StoryFolder() != "":
+		c.cfg.StoryPath = file.StoryFolder()
 	}
 	e, err := c.engine(ctx, c.logger())
 	if err != nil {

@@ -45,7 +45,7 @@ Usage:
   storybot timeline [--json]
   storybot summary [--json] [--length short|long]
   storybot stories [--json]                       the loaded stories
-  storybot eval [--json] [--fail-under recall3=0.9,...] FILE
+  storybot eval [--json] [--answers] [--stories DIR] [--fail-under recall3=0.9,...] FILE
   storybot healthcheck                            exit 0 when the running bot's /healthz answers
   storybot version
 

@@ -277,7 +277,7 @@ func TestSecondSummaryWithTheSameCacheMakesNoModelCall(t *testing.T) {
 }
 
 func TestEvalOfflineOnTheShippedFile(t *testing.T) {
-	r := runCLI(t, nil, "eval", "--json", "--fail-under", "recall3=0.9", "../../eval/musk-altman-roadster.json")
+	r := runCLI(t, nil, "eval", "--json", "--fail-under", "recall3=0.9", "../../evaluation/sets/musk-altman-roadster.json")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -299,15 +299,15 @@ func TestEvalOfflineOnTheShippedFile(t *testing.T) {
 	if rep.Totals.Recall3 == nil || *rep.Totals.Recall3 < 0.9 {
 		t.Errorf("recall@3 %v", rep.Totals.Recall3)
 	}
-	table := runCLI(t, nil, "eval", "../../eval/musk-altman-roadster.json")
+	table := runCLI(t, nil, "eval", "../../evaluation/sets/musk-altman-roadster.json")
 	if !strings.Contains(table.stdout, "recall@1") || !strings.Contains(table.stdout, "reservation-date") {
 		t.Errorf("table:\n%s", table.stdout)
 	}
-	gate := runCLI(t, nil, "eval", "--fail-under", "recall1=1.01", "../../eval/musk-altman-roadster.json")
+	gate := runCLI(t, nil, "eval", "--fail-under", "recall1=1.01", "../../evaluation/sets/musk-altman-roadster.json")
 	if gate.code != 2 {
 		t.Errorf("an impossible threshold: exit %d, want 2 (bad usage)", gate.code)
 	}
-	gate = runCLI(t, nil, "eval", "--fail-under", "facts=0.5", "../../eval/musk-altman-roadster.json")
+	gate = runCLI(t, nil, "eval", "--fail-under", "facts=0.5", "../../evaluation/sets/musk-altman-roadster.json")
 	if gate.code != 1 || !strings.Contains(gate.stderr, "facts not measured") {
 		t.Errorf("a gate on an unmeasured metric: exit %d, %q", gate.code, gate.stderr)
 	}

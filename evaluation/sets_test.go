@@ -1,0 +1,199 @@
+package evaluation
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/storybot/storybot/answer"
+	"github.com/storybot/storybot/knowledge"
+)
+
+// The general sets: German texts of several kinds written for this project,
+// with questions in English and German over the whole folder (an archive).
+// dev.json is for tuning; test.json is held out.
+const (
+	generalDev  = "sets/general/dev.json"
+	generalTest = "sets/general/test.json"
+)
+
+func generalFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("sets/general/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no question files under sets/general: %v", err)
+	}
+	return files
+}
+
+// TestTheGeneralSetsAreSound checks the data, not the engine: every
+// question belongs to a loaded story, every supporting snippet picks out
+// exactly one passage of that story, every required fact can be read in
+// that passage, and the texts and questions have the mix the set promises.
+func TestTheGeneralSetsAreSound(t *testing.T) {
+	stories, err := knowledge.Load("sets/general/stories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*knowledge.Story{}
+	for _, s := range stories {
+		byID[s.ID] = s
+		if n := len(strings.Fields(s.Text)); n < 300 || n > 900 {
+			t.Errorf("story %s has %d words, want 300 to 900", s.ID, n)
+		}
+		if s.Language != "de" {
+			t.Errorf("story %s is detected as %q, want de", s.ID, s.Language)
+		}
+	}
+	fileOf := map[string]string{} // story → the one question file it belongs to
+	ids := map[string]bool{}
+	type tally struct{ en, de, absent, all int }
+	perStory := map[string]*tally{}
+	var total tally
+	for _, path := range generalFiles(t) {
+		file, err := ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if file.StoryFolder() != filepath.Join("sets/general", "stories") {
+			t.Errorf("%s: stories folder %q, want the shared one", path, file.StoryFolder())
+		}
+		for _, q := range file.Questions {
+			if ids[q.ID] {
+				t.Errorf("%s: question id %s used twice", path, q.ID)
+			}
+			ids[q.ID] = true
+			s := byID[q.Story]
+			if s == nil {
+				t.Errorf("%s: question %s is about %q, which is not in the folder", path, q.ID, q.Story)
+				continue
+			}
+			if prev, ok := fileOf[q.Story]; ok && prev != path {
+				t.Errorf("story %s has questions in both %s and %s: dev and test must not share a text", q.Story, prev, path)
+			}
+			fileOf[q.Story] = path
+			tl := perStory[q.Story]
+			if tl == nil {
+				tl = &tally{}
+				perStory[q.Story] = tl
+			}
+			for _, x := range []*tally{tl, &total} {
+				x.all++
+				switch {
+				case q.Kind == KindAbsent:
+					x.absent++
+				case q.Lang == "en":
+					x.en++
+				case q.Lang == "de":
+					x.de++
+				}
+			}
+			if q.Lang != "en" && q.Lang != "de" {
+				t.Errorf("question %s has language %q", q.ID, q.Lang)
+			}
+			if q.Kind != KindAnswer {
+				if len(q.Passages) > 0 || len(q.Facts) > 0 {
+					t.Errorf("question %s is %s but names passages or facts", q.ID, q.Kind)
+				}
+				continue
+			}
+			if len(q.Passages) == 0 || len(q.Facts) == 0 {
+				t.Errorf("question %s needs both passages and facts", q.ID)
+				continue
+			}
+			var gold []*knowledge.Passage
+			for i := range s.Passages {
+				if containsAny(s.Passages[i].Text, q.Passages) {
+					gold = append(gold, &s.Passages[i])
+				}
+			}
+			if len(gold) != 1 {
+				t.Errorf("question %s: passages %q match %d passages of %s, want exactly 1", q.ID, q.Passages, len(gold), q.Story)
+				continue
+			}
+			for _, group := range q.Facts {
+				if !containsFold(gold[0].Text, group) {
+					t.Errorf("question %s: no spelling of fact %q is in its passage %s", q.ID, group, gold[0].ID)
+				}
+			}
+		}
+	}
+	for _, s := range stories {
+		tl := perStory[s.ID]
+		if tl == nil {
+			t.Errorf("story %s has no questions", s.ID)
+			continue
+		}
+		if tl.en < 5 || tl.de < 5 || tl.absent < 2 {
+			t.Errorf("story %s: %d English, %d German answerable and %d absent questions; want 5, 5 and 2 at least", s.ID, tl.en, tl.de, tl.absent)
+		}
+	}
+	if share := float64(total.absent) / float64(total.all); share < 0.15 {
+		t.Errorf("%d of %d questions are absent (%.2f), want at least 0.15", total.absent, total.all, share)
+	}
+	t.Logf("%d stories, %d questions: %d English and %d German answerable, %d absent", len(stories), total.all, total.en, total.de, total.absent)
+}
+
+// TestTheGeneralSetsOffline runs the sets through the real engine, offline,
+// over the whole folder, and reports the figures. The gate (issue 10's
+// "Done when", on the held-out test set) is enforced only with
+// STORYBOT_EVAL_GATE=1, until the engine meets it.
+func TestTheGeneralSetsOffline(t *testing.T) {
+	for _, path := range generalFiles(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			file, err := ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stories, err := knowledge.Load(file.StoryFolder())
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := answer.New(context.Background(), answer.Options{Stories: stories})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Run(context.Background(), e, file, Options{Answers: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Totals.Errors > 0 {
+				t.Errorf("%d questions failed", rep.Totals.Errors)
+			}
+			langs := make([]string, 0, len(rep.Totals.ByLang))
+			for l := range rep.Totals.ByLang {
+				langs = append(langs, l)
+			}
+			sort.Strings(langs)
+			for _, l := range langs {
+				x := rep.Totals.ByLang[l]
+				t.Logf("%s %s: %d questions, recall@1 %.2f @3 %.2f @5 %.2f, facts %.2f, abstention %.2f, median answer %.0f chars",
+					filepath.Base(path), l, x.Questions, deref(x.Recall1), deref(x.Recall3), deref(x.Recall5), deref(x.Facts), deref(x.Abstention), x.AnswerCharsP50)
+			}
+			if path != generalTest {
+				return
+			}
+			if os.Getenv("STORYBOT_EVAL_GATE") != "1" {
+				t.Skip("gate off: set STORYBOT_EVAL_GATE=1 to hold the engine to issue 10's figures")
+			}
+			if failed := rep.Check(doneWhen); len(failed) > 0 {
+				t.Errorf("below issue 10's gate: %s", strings.Join(failed, "; "))
+			}
+			if rep.Totals.AnswerCharsP50 > 400 {
+				t.Errorf("median answer length %.0f characters, want at most 400", rep.Totals.AnswerCharsP50)
+			}
+		})
+	}
+}
+
+// doneWhen is issue 10's bar for the general test set, offline.
+var doneWhen = map[string]float64{
+	"en.recall5": 0.90,
+	"de.recall1": 0.93,
+	"de.facts":   0.90,
+	"en.facts":   0.60,
+	"abstention": 0.80,
+}
