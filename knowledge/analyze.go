@@ -170,17 +170,19 @@ func (c *concept) add(t string, w float32) {
 }
 
 // Of a word's translations, the likeliest (up to maxStrongTranslations, at
-// least half as likely as the first) also count as the question's words for
-// n-grams and sentence matching; the rest only count through BM25, weighed by
-// their likelihood, where a wrong sense costs little.
+// least half as likely as the first) also count as the question's words when
+// sentences are matched (Question.Matches); the rest count only in ranking,
+// where BM25 weighs them by likelihood and a wrong sense costs little.
 const maxStrongTranslations = 2
 
 // analyzeQuery analyzes a question for both languages at once: each content
 // word gives its German and its English stem (once when they agree), because
 // a question may be in either language and name things in the other; with
-// split, each compound adds its parts. Each word the curated bridge lexicon
-// knows adds its translations; failing that, in an English question, the
-// dictionary's (see translationsOf).
+// split, each compound adds its parts (a translation's too, so "refund" →
+// Rückerstattung meets a story's Rückerstattungsstreit split at indexing,
+// and a compound translation meets the story's parts). Each word's
+// translations (see translationsOf) are one concept beside its own stems, and
+// so are those of a phrase the dictionary knows ("fall asleep").
 func analyzeQuery(text string, split func(w string, fn func(part string))) queryAnalysis {
 	var qa queryAnalysis
 	english := DetectLanguage(text) == "en"
@@ -192,18 +194,22 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 		}
 	}
 	seenConcept := map[string]bool{}
-	// addTranslations adds German words (folded) to c with weights.
+	// addTranslations adds the stems of translations to c with their
+	// weights, and their n-grams to the question's, once per word: the
+	// n-gram signal sees a translation as one more way to write the word.
 	addTranslations := func(c *concept, ts []Translation) {
 		if len(ts) == 0 {
 			return
 		}
 		top := ts[0].Weight
+		seen := map[string]bool{}
 		for i, tr := range ts {
 			strong := i < maxStrongTranslations && tr.Weight >= top/2
 			words(tr.German, func(t string) {
-				if stopWords[t] {
+				if stopWords[t] || seen[t] {
 					return
 				}
+				seen[t] = true
 				for _, lang := range [2]string{"de", "en"} {
 					st := stem(t, lang)
 					c.add(st, tr.Weight)
@@ -214,9 +220,7 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 						split(t, func(part string) { c.add(stem(part, "de"), tr.Weight) })
 					}
 				}
-				if strong {
-					wordGrams(t, func(g string) { qa.grams = append(qa.grams, g) })
-				}
+				wordGrams(t, func(g string) { qa.grams = append(qa.grams, g) })
 			})
 		}
 	}
@@ -279,22 +283,19 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 }
 
 // translationsOf returns the German translations of a folded question word:
-// the curated lexicon's when it has the word (each certain: it was written
-// for news questions), else, in an English question, the dictionary's. A
+// the curated lexicon's, each certain (it was written for news questions),
+// and, in an English question, the dictionary's, weighed by likelihood. A
 // German question's words are not looked up in the English dictionary, where
 // many would mean something else ("Rat", "Gift").
 func translationsOf(w string, english bool) []Translation {
-	if ts := translations(w); len(ts) > 0 {
-		out := make([]Translation, len(ts))
-		for i, t := range ts {
-			out[i] = Translation{German: t, Weight: 1}
-		}
-		return out
+	var out []Translation
+	for _, t := range translations(w) {
+		out = append(out, Translation{German: t, Weight: 1})
 	}
 	if english {
-		return Translate(w)
+		out = append(out, Translate(w)...)
 	}
-	return nil
+	return out
 }
 
 // ngramSize is the length of the character n-grams of the second signal.

@@ -21,9 +21,9 @@ type DictionaryEntry struct {
 	Line int
 	// Part is the entry's place in its line: 0 for the word itself, more for
 	// its inflections and the phrases made with it. Phrases of several words
-	// are keyed only as the word itself ("fall asleep" :: einschlafen), not
-	// from the examples under another word ("used car", "touring car"),
-	// which a question's words find one by one.
+	// are keyed where they are the word itself ("fall asleep" :: einschlafen,
+	// and its "fell asleep"), not from the examples under another word
+	// ("used car", "touring car"), which a question's words find one by one.
 	Part    int
 	English []string
 	German  []string
@@ -51,25 +51,31 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 		key  string
 		line int
 	}
-	// Per key and line: weight per German stem, and a surface form per stem.
+	// Per key and line: weight per German word.
 	dist := map[lineKey]map[string]float64{}
-	formCount := map[string]int{}
 	// Ding has no frequencies; two of its own counts stand in for them. A
 	// line with many phrases and inflections is an everyday word (Auto has
 	// a dozen, Fahrkorb one), and so is a German word that many lines use.
 	parts := map[int]int{}
 	deLines := map[string]int{}
 	lastLine := map[string]int{}
+	// A line whose word is a phrase ("to fall asleep") keeps the phrases of
+	// its inflections ("fell asleep"); another line's phrases are examples.
+	phraseLine := map[int]bool{}
 	for _, e := range entries {
 		parts[e.Line]++
+		if e.Part == 0 {
+			for _, en := range e.English {
+				if surface, _ := englishKeys(en); strings.Contains(surface, " ") {
+					phraseLine[e.Line] = true
+				}
+			}
+		}
 		for _, g := range e.German {
 			words(g, func(w string) {
-				if stopWords[w] {
-					return
-				}
-				if st := stem(w, "de"); lastLine[st] != e.Line+1 {
-					lastLine[st] = e.Line + 1
-					deLines[st]++
+				if !stopWords[w] && lastLine[w] != e.Line+1 {
+					lastLine[w] = e.Line + 1
+					deLines[w]++
 				}
 			})
 		}
@@ -86,10 +92,17 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 		}
 		for _, en := range e.English {
 			surface, stemmed := englishKeys(en)
-			if surface == "" || (e.Part > 0 && strings.Contains(surface, " ")) {
+			phrase := strings.Contains(surface, " ")
+			if surface == "" || (phrase && e.Part > 0 && !phraseLine[e.Line]) {
 				continue
 			}
-			for _, key := range [2]string{surface, stemmed} {
+			keys := []string{surface, stemmed}
+			if phrase {
+				// A phrase is looked up by its stems only: its words'
+				// inflections vary more than a word's, and it halves the keys.
+				keys = keys[1:]
+			}
+			for _, key := range keys {
 				lk := lineKey{key, e.Line}
 				d := dist[lk]
 				if d == nil {
@@ -97,27 +110,16 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 					dist[lk] = d
 				}
 				for i, f := range de {
-					if f == surface {
-						continue // the same word in both languages adds nothing
+					if f != surface { // the same word in both languages adds nothing
+						d[f] += 1 / float64(i+1)
 					}
-					st := germanStems(f)
-					d[st] += 1 / float64(i+1)
-					formCount[f]++
 				}
 			}
 		}
 	}
-	// Each stem is stored as its most used form (Wetter and Wette stem alike;
-	// the form matters for n-grams and compound splitting).
-	form := map[string]string{}
-	for f, c := range formCount {
-		st := germanStems(f)
-		old, ok := form[st]
-		if !ok || c > formCount[old] || (c == formCount[old] && f < old) {
-			form[st] = f
-		}
-	}
-	// Per key: the weighted mean of its lines' distributions.
+	// Per key: the weighted mean of its lines' distributions, times each
+	// word's prior; then words that stem alike ("Rückerstattung",
+	// "Rückerstattungen") are one translation, stored as its likeliest form.
 	probs := map[string]map[string]float64{}
 	for lk, d := range dist {
 		sum := 0.0
@@ -133,9 +135,25 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 			probs[lk.key] = p
 		}
 		w := 1 + math.Log(float64(parts[lk.line]))
-		for st, v := range d {
-			p[st] += w * v / sum * math.Log(math.E+float64(deLines[st]))
+		for f, v := range d {
+			p[f] += w * v / sum * math.Log(math.E+float64(deLines[f]))
 		}
+	}
+	for k, p := range probs {
+		byStem := map[string]float64{}
+		best := map[string]string{}
+		for f, v := range p {
+			st := germanStems(f)
+			byStem[st] += v
+			if b, ok := best[st]; !ok || v > p[b] || (v == p[b] && f < b) {
+				best[st] = f
+			}
+		}
+		merged := make(map[string]float64, len(byStem))
+		for st, v := range byStem {
+			merged[best[st]] = v
+		}
+		probs[k] = merged
 	}
 	keys := make([]string, 0, len(probs))
 	for k := range probs {
@@ -155,9 +173,9 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 		for _, v := range probs[k] {
 			total += v
 		}
-		for st, v := range probs[k] {
+		for f, v := range probs[k] {
 			if p := v / total; p >= minTranslationProb {
-				ts = append(ts, tr{form[st], p})
+				ts = append(ts, tr{f, p})
 			}
 		}
 		sort.Slice(ts, func(a, b int) bool {
