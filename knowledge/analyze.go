@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,53 +138,164 @@ func Analyze(text, lang string) []string {
 
 // queryAnalysis is a question as retrieval sees it.
 type queryAnalysis struct {
-	terms []string // distinct stems, German and English
+	// concepts are what BM25 scores: one per content word (its German and
+	// English stems, its compound parts, its translations) and one per
+	// phrase the dictionary knows ("fall asleep"). See rankConcepts.
+	concepts []concept
+	// terms are the distinct stems of the question's words, their parts and
+	// their likeliest translations: what a sentence is matched against.
+	terms []string
 	grams []string // n-grams, repeated as often as they occur
 	words int      // content words of the question itself
 }
 
-// analyzeQuery analyzes a question for both languages at once: each content
-// word gives its German and its English stem (once when they agree), because
-// a question may be in either language and name things in the other; each
-// word the bridge lexicon knows adds its translations; and with split, each
-// compound adds its parts.
-func analyzeQuery(text string, split func(w string, fn func(part string))) queryAnalysis {
-	var qa queryAnalysis
-	seen := map[string]bool{}
-	addWord := func(w string) {
-		for _, lang := range [2]string{"de", "en"} {
-			if t := stem(w, lang); !seen[t] {
-				seen[t] = true
-				qa.terms = append(qa.terms, t)
-			}
-		}
-		wordGrams(w, func(g string) { qa.grams = append(qa.grams, g) })
-	}
-	words(text, func(w string) {
-		if stopWords[w] {
+// concept is one thing a question asks about, as the index terms that may
+// stand for it, each with how likely it is to (1 for the word itself).
+type concept []weightedTerm
+
+type weightedTerm struct {
+	term   string
+	weight float32
+}
+
+// add puts t into c, keeping the larger weight when it is there already.
+func (c *concept) add(t string, w float32) {
+	for i := range *c {
+		if (*c)[i].term == t {
+			(*c)[i].weight = max((*c)[i].weight, w)
 			return
 		}
-		qa.words++
-		addWord(w)
-		for _, tr := range translations(w) {
-			words(tr, func(t string) {
-				if !stopWords[t] {
-					addWord(t)
+	}
+	*c = append(*c, weightedTerm{t, w})
+}
+
+// Of a word's translations, the likeliest (up to maxStrongTranslations, at
+// least half as likely as the first) also count as the question's words when
+// sentences are matched (Question.Matches); the rest count only in ranking,
+// where BM25 weighs them by likelihood and a wrong sense costs little.
+const maxStrongTranslations = 2
+
+// analyzeQuery analyzes a question for both languages at once: each content
+// word gives its German and its English stem (once when they agree), because
+// a question may be in either language and name things in the other; with
+// split, each compound adds its parts (a translation's too, so "refund" →
+// Rückerstattung meets a story's Rückerstattungsstreit split at indexing,
+// and a compound translation meets the story's parts). Each word's
+// translations (see translationsOf) are one concept beside its own stems, and
+// so are those of a phrase the dictionary knows ("fall asleep").
+func analyzeQuery(text string, split func(w string, fn func(part string))) queryAnalysis {
+	var qa queryAnalysis
+	english := DetectLanguage(text) == "en"
+	seenTerm := map[string]bool{}
+	flat := func(t string) {
+		if !seenTerm[t] {
+			seenTerm[t] = true
+			qa.terms = append(qa.terms, t)
+		}
+	}
+	seenConcept := map[string]bool{}
+	// addTranslations adds the stems of translations to c with their
+	// weights, and their n-grams to the question's, once per word: the
+	// n-gram signal sees a translation as one more way to write the word.
+	addTranslations := func(c *concept, ts []Translation) {
+		if len(ts) == 0 {
+			return
+		}
+		top := ts[0].Weight
+		seen := map[string]bool{}
+		for i, tr := range ts {
+			strong := i < maxStrongTranslations && tr.Weight >= top/2
+			words(tr.German, func(t string) {
+				if stopWords[t] || seen[t] {
+					return
 				}
+				seen[t] = true
+				for _, lang := range [2]string{"de", "en"} {
+					st := stem(t, lang)
+					c.add(st, tr.Weight)
+					if strong {
+						flat(st)
+					}
+					if lang == "de" && split != nil {
+						split(t, func(part string) { c.add(stem(part, "de"), tr.Weight) })
+					}
+				}
+				wordGrams(t, func(g string) { qa.grams = append(qa.grams, g) })
 			})
+		}
+	}
+
+	var ws []string
+	words(text, func(w string) { ws = append(ws, w) })
+	for i, w := range ws {
+		if stopWords[w] {
+			continue
+		}
+		qa.words++
+		// The word's own stems and parts are each a concept of their own, as
+		// a plain BM25 query has them; its translations together are one.
+		key := ""
+		own := func(t string) {
+			flat(t)
+			if !seenTerm[" "+t] {
+				seenTerm[" "+t] = true
+				qa.concepts = append(qa.concepts, concept{{t, 1}})
+			}
+		}
+		for _, lang := range [2]string{"de", "en"} {
+			t := stem(w, lang)
+			own(t)
+			key += t + " "
 		}
 		if split != nil {
 			split(w, func(part string) {
 				for _, lang := range [2]string{"de", "en"} {
-					if t := stem(part, lang); !seen[t] {
-						seen[t] = true
-						qa.terms = append(qa.terms, t)
-					}
+					own(stem(part, lang))
 				}
 			})
 		}
-	})
+		wordGrams(w, func(g string) { qa.grams = append(qa.grams, g) })
+		if seenConcept[key] {
+			continue // the same word again ("Roadster … Roadsters") counts once
+		}
+		seenConcept[key] = true
+		var c concept
+		addTranslations(&c, translationsOf(w, english))
+		if len(c) > 0 {
+			qa.concepts = append(qa.concepts, c)
+		}
+		// Phrases of two and three words the dictionary knows as one.
+		if english {
+			for n := maxKeyWords; n >= 2; n-- {
+				if i+n > len(ws) || slices.ContainsFunc(ws[i+1:i+n], func(x string) bool { return stopWords[x] }) {
+					continue
+				}
+				if ts := Translate(strings.Join(ws[i:i+n], " ")); ts != nil {
+					var pc concept
+					addTranslations(&pc, ts)
+					qa.concepts = append(qa.concepts, pc)
+					break
+				}
+			}
+		}
+	}
 	return qa
+}
+
+// translationsOf returns the German translations of a folded question word:
+// the curated lexicon's, each certain (it was written for news questions),
+// and, in an English question, the dictionary's, weighed by likelihood. A
+// German question's words are not looked up in the English dictionary, where
+// many would mean something else ("Rat", "Gift").
+func translationsOf(w string, english bool) []Translation {
+	var out []Translation
+	for _, t := range translations(w) {
+		out = append(out, Translation{German: t, Weight: 1})
+	}
+	if english {
+		out = append(out, Translate(w)...)
+	}
+	return out
 }
 
 // ngramSize is the length of the character n-grams of the second signal.

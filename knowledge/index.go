@@ -301,7 +301,7 @@ func (ix *Index) signals(ctx context.Context, sc *scratch, question string, opts
 	on := func(s signal) bool { return opts.only == nil || opts.only[s] }
 	qa := analyzeQuery(question, ix.splitCompound)
 	if on(sigLexical) {
-		lists[sigLexical] = ix.rank(sc, &ix.lex, qa.terms, opts.Story, depth)
+		lists[sigLexical] = ix.rankConcepts(sc, &ix.lex, qa.concepts, opts.Story, depth)
 	}
 	if on(sigNgram) {
 		lists[sigNgram] = ix.rank(sc, &ix.gram, qa.grams, opts.Story, depth)

@@ -1,0 +1,146 @@
+package knowledge
+
+import (
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/blevesearch/vellum"
+)
+
+// The English–German dictionary that lets an English question reach a German
+// passage. It is Ding's (see NOTICE), converted by scripts/build-dictionary
+// and embedded. The format, all integers little-endian:
+//
+//	"SBDICT1\n"
+//	uint32 ×4   length of the FST, of the values, number of strings, length of the string bytes
+//	FST         vellum: English key (folded words, or "~" and their stems; space-separated) → offset in values
+//	values      per key: uvarint n, then n × (byte weight 1..255, uvarint string id), likeliest first
+//	offsets     uint32 per string: where it starts in the string bytes
+//	strings     German translations (one folded word each), sorted, concatenated
+//
+// Everything is read in place from the embedded bytes: nothing is copied or
+// decoded at start, and the pages a lookup never touches are never loaded.
+
+//go:embed dictionary/en-de.dict
+var dictionaryData []byte
+
+const dictMagic = "SBDICT1\n"
+
+// dictionary is a loaded dictionary.
+type dictionary struct {
+	fst     *vellum.FST
+	values  []byte
+	offsets []byte
+	strs    []byte
+	n       int
+}
+
+// Translation is a German rendering of an English word or phrase and how
+// likely it is among the word's translations (0..1).
+type Translation struct {
+	German string
+	Weight float32
+}
+
+var (
+	dictOnce sync.Once
+	dict     *dictionary
+	dictErr  error
+)
+
+// embeddedDictionary loads the embedded dictionary on first use.
+func embeddedDictionary() (*dictionary, error) {
+	dictOnce.Do(func() { dict, dictErr = loadDictionary(dictionaryData) })
+	return dict, dictErr
+}
+
+// loadDictionary reads the format above, in place.
+func loadDictionary(data []byte) (*dictionary, error) {
+	if len(data) < len(dictMagic)+16 || string(data[:len(dictMagic)]) != dictMagic {
+		return nil, errors.New("dictionary: not a storybot dictionary")
+	}
+	h := data[len(dictMagic):]
+	fstLen, valLen := int(binary.LittleEndian.Uint32(h)), int(binary.LittleEndian.Uint32(h[4:]))
+	n, strLen := int(binary.LittleEndian.Uint32(h[8:])), int(binary.LittleEndian.Uint32(h[12:]))
+	body := h[16:]
+	if fstLen+valLen+4*n+strLen != len(body) {
+		return nil, fmt.Errorf("dictionary: sections add up to %d bytes, have %d", fstLen+valLen+4*n+strLen, len(body))
+	}
+	fst, err := vellum.Load(body[:fstLen])
+	if err != nil {
+		return nil, fmt.Errorf("dictionary: %w", err)
+	}
+	d := &dictionary{fst: fst, n: n}
+	body = body[fstLen:]
+	d.values, body = body[:valLen], body[valLen:]
+	d.offsets, d.strs = body[:4*n], body[4*n:]
+	return d, nil
+}
+
+// lookup returns the translations of a key (see EncodeDictionary),
+// likeliest first; nil when the dictionary does not have it. A corrupt entry
+// ends the list where it breaks.
+func (d *dictionary) lookup(key string) []Translation {
+	off, ok, err := d.fst.Get([]byte(key))
+	if err != nil || !ok || off >= uint64(len(d.values)) {
+		return nil
+	}
+	v := d.values[off:]
+	cnt, k := binary.Uvarint(v)
+	if k <= 0 || cnt > maxTranslations {
+		return nil
+	}
+	v = v[k:]
+	out := make([]Translation, 0, cnt)
+	for range cnt {
+		if len(v) < 2 {
+			break
+		}
+		w := v[0]
+		id, k := binary.Uvarint(v[1:])
+		if k <= 0 || id >= uint64(d.n) {
+			break
+		}
+		v = v[1+k:]
+		out = append(out, Translation{German: d.str(int(id)), Weight: float32(w) / 255})
+	}
+	return out
+}
+
+func (d *dictionary) str(id int) string {
+	start := int(binary.LittleEndian.Uint32(d.offsets[4*id:]))
+	end := len(d.strs)
+	if id+1 < d.n {
+		end = int(binary.LittleEndian.Uint32(d.offsets[4*id+4:]))
+	}
+	if start > end || end > len(d.strs) {
+		return ""
+	}
+	return string(d.strs[start:end])
+}
+
+// Translate returns the dictionary's German translations of an English word
+// or phrase of up to three words ("refunded", "fall asleep"), likeliest
+// first: the expression as written if the dictionary has it, else its stems.
+func Translate(english string) []Translation {
+	d, err := embeddedDictionary()
+	if err != nil {
+		return nil
+	}
+	surface, stemmed := englishKeys(english)
+	if surface == "" {
+		return nil
+	}
+	if ts := d.lookup(surface); ts != nil {
+		return ts
+	}
+	if ts := d.lookup(stemmed); ts != nil {
+		return ts
+	}
+	// A stem key the same as the word key its stem spells is stored once.
+	return d.lookup(strings.TrimPrefix(stemmed, stemPrefix))
+}
