@@ -102,16 +102,17 @@ func evalSets(t testing.TB) []evalSet {
 	}
 }
 
-// recall is a benchmark's figures: recall at 1 and at 3, overall and per language.
+// recall is a benchmark's figures: recall at 1, 3 and 5, overall and per
+// language.
 type recall struct {
-	at1, at3 map[string]float64 // by language; "all" for every question
+	at1, at3, at5 map[string]float64 // by language; "all" for every question
 }
 
 func (r recall) String() string {
 	var b strings.Builder
 	for _, l := range []string{"all", "de", "en"} {
 		if _, ok := r.at1[l]; ok {
-			fmt.Fprintf(&b, "%s @1 %.3f @3 %.3f  ", l, r.at1[l], r.at3[l])
+			fmt.Fprintf(&b, "%s @1 %.3f @3 %.3f @5 %.3f  ", l, r.at1[l], r.at3[l], r.at5[l])
 		}
 	}
 	return b.String()
@@ -120,10 +121,10 @@ func (r recall) String() string {
 // measure runs every question of set through ix with opts.
 func measure(t testing.TB, ix *Index, set evalSet, opts SearchOptions) recall {
 	t.Helper()
-	hits1, hits3, n := map[string]int{}, map[string]int{}, map[string]int{}
+	hits1, hits3, hits5, n := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	for _, c := range set.cases {
 		o := opts
-		o.K = 3
+		o.K = 5
 		res, err := ix.Search(context.Background(), c.question, o)
 		if err != nil {
 			t.Fatal(err)
@@ -135,24 +136,30 @@ func measure(t testing.TB, ix *Index, set evalSet, opts SearchOptions) recall {
 					if i == 0 {
 						hits1[l]++
 					}
-					hits3[l]++
+					if i < 3 {
+						hits3[l]++
+					}
+					hits5[l]++
 					break
 				}
 			}
 		}
 	}
-	out := recall{at1: map[string]float64{}, at3: map[string]float64{}}
+	out := recall{at1: map[string]float64{}, at3: map[string]float64{}, at5: map[string]float64{}}
 	for l, c := range n {
 		out.at1[l] = float64(hits1[l]) / float64(c)
 		out.at3[l] = float64(hits3[l]) / float64(c)
+		out.at5[l] = float64(hits5[l]) / float64(c)
 	}
 	return out
 }
 
 // TestFusionBeatsEachSignal measures each lexical signal alone and the
 // fusion on every benchmark, and requires the fusion to be at least as good
-// as each signal at recall@1 and recall@3, overall and per language: fusing
-// must not cost what a signal alone would find.
+// as each signal at recall@1 and recall@5 (the figures the project is held
+// to: the first passage, and the five a model may be shown), overall and
+// per language: fusing must not cost what a signal alone would find.
+// recall@3 is logged beside them.
 func TestFusionBeatsEachSignal(t *testing.T) {
 	for _, set := range evalSets(t) {
 		t.Run(set.name, func(t *testing.T) {
@@ -171,8 +178,8 @@ func TestFusionBeatsEachSignal(t *testing.T) {
 					if fused.at1[l] < v {
 						t.Errorf("%s recall@1 fused %.3f < %s alone %.3f", l, fused.at1[l], signalNames[s], v)
 					}
-					if fused.at3[l] < alone.at3[l] {
-						t.Errorf("%s recall@3 fused %.3f < %s alone %.3f", l, fused.at3[l], signalNames[s], alone.at3[l])
+					if fused.at5[l] < alone.at5[l] {
+						t.Errorf("%s recall@5 fused %.3f < %s alone %.3f", l, fused.at5[l], signalNames[s], alone.at5[l])
 					}
 				}
 			}
