@@ -20,10 +20,6 @@ const (
 	// rankDecay lowers the score of sentences from lower-ranked passages,
 	// per rank: retrieval has seen more of the question than one sentence.
 	rankDecay = 0.3
-	// minCoverage: when the best answer speaks to less than this share of
-	// the question (its content words weighed by rarity), the story does
-	// not answer it.
-	minCoverage = 0.15
 	// extraSentenceChars: a further sentence that brings more of the
 	// question is added only while the answer is shorter than this.
 	extraSentenceChars = 300
@@ -111,14 +107,10 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		}
 	}
 	var picked []storySentence
-	var groupText strings.Builder
+	length := 0
 	for _, i := range group {
 		picked = append(picked, storySentence{top.p, sents[i]})
-		groupText.WriteString(s.Text[sents[i].Start:sents[i].End])
-		groupText.WriteByte(' ')
-	}
-	if aq.Coverage(groupText.String(), s.Language, e.idf[s.ID]) < minCoverage {
-		return abstain()
+		length += sents[i].End - sents[i].Start
 	}
 	// Then, while the answer is short, a sentence that brings question
 	// words the answer does not cover yet (a question may ask two things).
@@ -130,7 +122,6 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 			covered[m.Stem] = true
 		}
 	}
-	length := groupText.Len()
 	for len(picked) < maxOfflineSentences && length < extraSentenceChars {
 		bj, bs := -1, 0.0
 		for j, c := range cands {

@@ -10,17 +10,14 @@ type Question struct {
 	terms map[string]bool // German and English stems of its words
 	grams map[string]bool // n-grams of its words
 	words int
-	// asked are the question's content words, each with the terms it
-	// stands for (its stems in both languages and its translations): what
-	// Coverage counts, one concept a word however many translations it has.
+	// asked are the question's content words as n-gram sets: the word and
+	// each of its translations, one set each. A compound in the text
+	// ("Vorreservierung") holds most of the grams of one form
+	// ("reserviert"), not of all of them.
 	asked []askedWord
 }
 
 type askedWord struct {
-	terms []string
-	// forms are the n-grams of the word and of each of its translations,
-	// one set each: a compound in the text ("Vorreservierung") holds most
-	// of the grams of one form ("reserviert"), not of all of them.
 	forms []map[string]bool
 }
 
@@ -29,7 +26,7 @@ type askedWord struct {
 // find every "viele" of it.
 var cueWords = map[string]bool{"viel": true, "viele": true, "vielen": true, "wieviel": true, "wieviele": true, "many": true, "much": true}
 
-// AnalyzeQuestion prepares a question for SentenceScore, Matches and Coverage.
+// AnalyzeQuestion prepares a question for SentenceScore and Matches.
 func AnalyzeQuestion(q string) *Question {
 	if QuestionKind(q) == AskAmount {
 		var content []string
@@ -54,65 +51,13 @@ func AnalyzeQuestion(q string) *Question {
 			return
 		}
 		seen[w] = true
-		c := askedWord{terms: analyzeQuery(w, nil).terms, forms: []map[string]bool{gramSet(w)}}
+		c := askedWord{forms: []map[string]bool{gramSet(w)}}
 		for _, tr := range translations(w) {
 			c.forms = append(c.forms, gramSet(tr))
 		}
 		aq.asked = append(aq.asked, c)
 	})
 	return aq
-}
-
-// Coverage says how much of the question text (in language lang) speaks
-// to, from 0 to 1: the share of the question's content words it contains,
-// each weighed by its rarity in idf (a word the story never uses weighs as
-// much as the rarest it does: it may be what the question is really about),
-// a word only partly matched (a compound or a cognate) counting half.
-func (q *Question) Coverage(text, lang string, idf map[string]float64) float64 {
-	if len(q.asked) == 0 {
-		return 0
-	}
-	stems := map[string]bool{}
-	var textGrams []map[string]bool
-	words(text, func(w string) {
-		if stopWords[w] {
-			return
-		}
-		stems[stem(w, lang)] = true
-		textGrams = append(textGrams, gramSet(w))
-	})
-	rarest := 0.0
-	for _, v := range idf {
-		rarest = max(rarest, v)
-	}
-	total, got := 0.0, 0.0
-	for _, c := range q.asked {
-		w, known := 0.0, false
-		for _, t := range c.terms {
-			if v, ok := idf[t]; ok {
-				w, known = max(w, v), true
-			}
-		}
-		if !known {
-			w = rarest
-		}
-		total += w
-		hit := 0.0
-		for _, t := range c.terms {
-			if stems[t] {
-				hit = 1
-				break
-			}
-		}
-		if hit == 0 && c.partly(textGrams) {
-			hit = 0.5
-		}
-		got += w * hit
-	}
-	if total == 0 {
-		return 0
-	}
-	return got / total
 }
 
 // partly reports whether a folded word of a text shares most of its
