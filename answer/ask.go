@@ -37,7 +37,8 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 		}
 	}
 	lang := e.resolveLang(req.Lang, q)
-	results, err := e.search(ctx, retrievalQuery(q, req.History), knowledge.SearchOptions{K: searchDepth, Story: req.Story})
+	queries := e.searchQueries(ctx, retrievalQuery(q, req.History), q, req.Story)
+	results, err := e.search(ctx, queries[0], knowledge.SearchOptions{K: searchDepth, Story: req.Story}, queries[1:]...)
 	if err != nil {
 		return nil, err
 	}
@@ -79,14 +80,16 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 	return a, nil
 }
 
-// search ranks passages; when the embeddings API fails it answers from the
-// words alone rather than not at all.
-func (e *Engine) search(ctx context.Context, q string, opts knowledge.SearchOptions) ([]knowledge.Result, error) {
-	results, err := e.index.Search(ctx, q, opts)
+// search ranks passages for q (and, fused, for its other phrasings more);
+// when the embeddings API fails it answers from the words alone rather than
+// not at all.
+func (e *Engine) search(ctx context.Context, q string, opts knowledge.SearchOptions, more ...string) ([]knowledge.Result, error) {
+	queries := append([]string{q}, more...)
+	results, err := e.index.SearchAll(ctx, queries, opts)
 	if err != nil && e.index.Dense() && ctx.Err() == nil {
 		e.log.Warn("dense retrieval failed; using lexical retrieval for this question", "err", err)
 		opts.LexicalOnly = true
-		results, err = e.index.Search(ctx, q, opts)
+		results, err = e.index.SearchAll(ctx, queries, opts)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)

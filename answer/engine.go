@@ -36,6 +36,9 @@ type Options struct {
 	DailyTokenBudget int
 	// ContextTokens is the budget of story text given to the model per question (default 3000).
 	ContextTokens int
+	// RewriteTimeout bounds the model call that rewrites a question into the
+	// stories' language for retrieval (default DefaultRewriteTimeout).
+	RewriteTimeout time.Duration
 	// DefaultLang is the answer language when neither the request nor the question tells (default "en").
 	DefaultLang string
 	Logger      *slog.Logger
@@ -60,6 +63,8 @@ type Engine struct {
 	// that an offline answer prefers the sentence with "Vorreservierung"
 	// over one more with "Musk".
 	idf map[string]map[string]float64
+	// rewrites caches questions rewritten into the stories' language.
+	rewrites rewriteCache
 }
 
 // MaxQuestionBytes bounds a question. Discord caps a slash-command option at

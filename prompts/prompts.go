@@ -26,6 +26,8 @@ const (
 	Timeline Task = "timeline"
 	Summary  Task = "summary"
 	Quote    Task = "quote"
+	// Rewrite turns a question into search queries in the story's language.
+	Rewrite Task = "rewrite"
 )
 
 // Passage is one passage as the model sees it: under its reference label.
