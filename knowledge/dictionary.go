@@ -19,8 +19,10 @@ import (
 //	uint32 ×4   length of the FST, of the values, number of strings, length of the string bytes
 //	FST         vellum: English key (folded words, or "~" and their stems; space-separated) → offset in values
 //	values      per key: uvarint n, then n × (byte weight 1..255, uvarint string id), likeliest first
-//	offsets     uint32 per string: where it starts in the string bytes
-//	strings     German translations (one folded word each), sorted, concatenated
+//	offsets     uint32 per block of 16 strings: where the block starts in the string bytes
+//	strings     German translations (one folded word each), sorted, front-coded in blocks:
+//	            per string uvarint bytes shared with the one before (0 first in a block),
+//	            uvarint length of the rest, the rest
 //
 // Everything is read in place from the embedded bytes: nothing is copied or
 // decoded at start, and the pages a lookup never touches are never loaded.
@@ -67,8 +69,9 @@ func loadDictionary(data []byte) (*dictionary, error) {
 	fstLen, valLen := int(binary.LittleEndian.Uint32(h)), int(binary.LittleEndian.Uint32(h[4:]))
 	n, strLen := int(binary.LittleEndian.Uint32(h[8:])), int(binary.LittleEndian.Uint32(h[12:]))
 	body := h[16:]
-	if fstLen+valLen+4*n+strLen != len(body) {
-		return nil, fmt.Errorf("dictionary: sections add up to %d bytes, have %d", fstLen+valLen+4*n+strLen, len(body))
+	offLen := 4 * numBlocks(n)
+	if fstLen+valLen+offLen+strLen != len(body) {
+		return nil, fmt.Errorf("dictionary: sections add up to %d bytes, have %d", fstLen+valLen+offLen+strLen, len(body))
 	}
 	fst, err := vellum.Load(body[:fstLen])
 	if err != nil {
@@ -77,7 +80,7 @@ func loadDictionary(data []byte) (*dictionary, error) {
 	d := &dictionary{fst: fst, n: n}
 	body = body[fstLen:]
 	d.values, body = body[:valLen], body[valLen:]
-	d.offsets, d.strs = body[:4*n], body[4*n:]
+	d.offsets, d.strs = body[:offLen], body[offLen:]
 	return d, nil
 }
 
@@ -111,17 +114,35 @@ func (d *dictionary) lookup(key string) []Translation {
 	return out
 }
 
+// str decodes string id: from the start of its block, each string's
+// shared prefix and rest, up to it. "" when the bytes are corrupt.
 func (d *dictionary) str(id int) string {
-	start := int(binary.LittleEndian.Uint32(d.offsets[4*id:]))
-	end := len(d.strs)
-	if id+1 < d.n {
-		end = int(binary.LittleEndian.Uint32(d.offsets[4*id+4:]))
+	pos := int(binary.LittleEndian.Uint32(d.offsets[4*(id/stringBlock):]))
+	var buf []byte
+	for range id%stringBlock + 1 {
+		if pos > len(d.strs) {
+			return ""
+		}
+		shared, k1 := binary.Uvarint(d.strs[pos:])
+		if k1 <= 0 {
+			return ""
+		}
+		rest, k2 := binary.Uvarint(d.strs[pos+k1:])
+		start := pos + k1 + k2
+		if k2 <= 0 || shared > uint64(len(buf)) || rest > uint64(len(d.strs)-start) {
+			return ""
+		}
+		buf = append(buf[:shared], d.strs[start:start+int(rest)]...)
+		pos = start + int(rest)
 	}
-	if start > end || end > len(d.strs) {
-		return ""
-	}
-	return string(d.strs[start:end])
+	return string(buf)
 }
+
+// stringBlock is how many strings share a front-coding block: a lookup
+// decodes at most this many, and the offsets cost 4 bytes per block.
+const stringBlock = 16
+
+func numBlocks(n int) int { return (n + stringBlock - 1) / stringBlock }
 
 // Translate returns the dictionary's German translations of an English word
 // or phrase of up to three words ("refunded", "fall asleep"), likeliest

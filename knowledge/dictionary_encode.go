@@ -120,11 +120,25 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 	// Per key: the weighted mean of its lines' distributions, times each
 	// word's prior; then words that stem alike ("Rückerstattung",
 	// "Rückerstattungen") are one translation, stored as its likeliest form.
+	// Maps are walked in sorted order so that sums, and so the file, come
+	// out the same on every run.
+	lks := make([]lineKey, 0, len(dist))
+	for lk := range dist {
+		lks = append(lks, lk)
+	}
+	sort.Slice(lks, func(a, b int) bool {
+		if lks[a].key != lks[b].key {
+			return lks[a].key < lks[b].key
+		}
+		return lks[a].line < lks[b].line
+	})
 	probs := map[string]map[string]float64{}
-	for lk, d := range dist {
+	for _, lk := range lks {
+		d := dist[lk]
+		fs := sortedKeys(d)
 		sum := 0.0
-		for _, v := range d {
-			sum += v
+		for _, f := range fs {
+			sum += d[f]
 		}
 		if sum == 0 {
 			continue
@@ -135,14 +149,15 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 			probs[lk.key] = p
 		}
 		w := 1 + math.Log(float64(parts[lk.line]))
-		for f, v := range d {
-			p[f] += w * v / sum * math.Log(math.E+float64(deLines[f]))
+		for _, f := range fs {
+			p[f] += w * d[f] / sum * math.Log(math.E+float64(deLines[f]))
 		}
 	}
 	for k, p := range probs {
 		byStem := map[string]float64{}
 		best := map[string]string{}
-		for f, v := range p {
+		for _, f := range sortedKeys(p) {
+			v := p[f]
 			st := germanStems(f)
 			byStem[st] += v
 			if b, ok := best[st]; !ok || v > p[b] || (v == p[b] && f < b) {
@@ -170,11 +185,12 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 	for i, k := range keys {
 		var ts []tr
 		total := 0.0
-		for _, v := range probs[k] {
-			total += v
+		fs := sortedKeys(probs[k])
+		for _, f := range fs {
+			total += probs[k][f]
 		}
-		for f, v := range probs[k] {
-			if p := v / total; p >= minTranslationProb {
+		for _, f := range fs {
+			if p := probs[k][f] / total; p >= minTranslationProb {
 				ts = append(ts, tr{f, p})
 			}
 		}
@@ -214,11 +230,20 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 	sort.Strings(strs)
 	strID := make(map[string]int, len(strs))
 	var strBlob bytes.Buffer
-	offsets := make([]byte, 4*len(strs))
+	var tmp [binary.MaxVarintLen64]byte
+	uvarint := func(b *bytes.Buffer, x int) { b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(x))]) }
+	offsets := make([]byte, 4*numBlocks(len(strs)))
 	for i, s := range strs {
 		strID[s] = i
-		binary.LittleEndian.PutUint32(offsets[4*i:], uint32(strBlob.Len()))
-		strBlob.WriteString(s)
+		shared := 0
+		if i%stringBlock == 0 {
+			binary.LittleEndian.PutUint32(offsets[4*(i/stringBlock):], uint32(strBlob.Len()))
+		} else {
+			shared = commonPrefix(strs[i-1], s)
+		}
+		uvarint(&strBlob, shared)
+		uvarint(&strBlob, len(s)-shared)
+		strBlob.WriteString(s[shared:])
 	}
 
 	var fstBuf, values bytes.Buffer
@@ -226,7 +251,6 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dictionary: %w", err)
 	}
-	var tmp [binary.MaxVarintLen64]byte
 	for i, k := range keys {
 		ts := perKey[i]
 		if len(ts) == 0 {
@@ -235,10 +259,10 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 		if err := b.Insert([]byte(k), uint64(values.Len())); err != nil {
 			return nil, fmt.Errorf("dictionary key %q: %w", k, err)
 		}
-		values.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(ts)))])
+		uvarint(&values, len(ts))
 		for _, t := range ts {
 			values.WriteByte(byte(max(1, math.Round(t.p*255))))
-			values.Write(tmp[:binary.PutUvarint(tmp[:], uint64(strID[t.form]))])
+			uvarint(&values, strID[t.form])
 		}
 	}
 	if err := b.Close(); err != nil {
@@ -314,4 +338,22 @@ func germanForm(s string) string {
 // that stem alike ("Rückerstattung", "Rückerstattungen") are one translation.
 func germanStems(form string) string {
 	return strings.Join(Analyze(form, "de"), " ")
+}
+
+// commonPrefix is the length in bytes of the prefix a and b share.
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func sortedKeys(m map[string]float64) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
