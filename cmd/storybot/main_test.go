@@ -151,6 +151,18 @@ func TestAskOffline(t *testing.T) {
 	}
 }
 
+// TestAskOfflineAnswersWhenWithTheDate: the German "when" question of issue
+// 10 gets the sentence that holds the date, first.
+func TestAskOfflineAnswersWhenWithTheDate(t *testing.T) {
+	r := runCLI(t, nil, "ask", "Wann hat Altman den Roadster reserviert?")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "> Im Juli 2018 tätigte Altman eine angebliche Vorreservierung") {
+		t.Errorf("answer:\n%s\nwant it to open with the July 2018 sentence", r.stdout)
+	}
+}
+
 func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
