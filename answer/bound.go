@@ -13,7 +13,7 @@ const (
 	// characters (runes), the note of a cut answer included.
 	MaxAnswerChars = 4000
 	// MaxTimelineEvents bounds Timeline.Events; MaxEventChars each event's text.
-	MaxTimelineEvents = 100
+	MaxTimelineEvents = 200
 	MaxEventChars     = 300
 	// MaxQuotes bounds Quotes.Quotes; MaxQuoteNoteChars the model's context
 	// and translation of each.

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/storybot/storybot/fault"
