@@ -217,3 +217,21 @@ func TestStreamBoundStreamsWhatItReturns(t *testing.T) {
 		}
 	}
 }
+
+// Text the checks drop (citations of passages that do not exist) never
+// reaches the bound; the stream is stopped anyway once twice the bound has
+// come in.
+func TestAFloodTheChecksDropIsStillStopped(t *testing.T) {
+	te := newTestEngine(t, nil)
+	te.srv.SetAnswer(flood("[§99] "))
+	a, err := te.Ask(context.Background(), AskRequest{Question: "When did Altman reserve?", Lang: "en"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Usage.CompletionTokens > rawAnswerLimit/2 {
+		t.Errorf("%d completion tokens read of a 50,000-character flood", a.Usage.CompletionTokens)
+	}
+	if a.Answer != textsFor("en").answerCut {
+		t.Errorf("answer %q", a.Answer)
+	}
+}

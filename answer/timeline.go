@@ -134,15 +134,8 @@ func (e *Engine) modelTimeline(ctx context.Context, s *knowledge.Story, lang str
 		if err := decodeLooseJSON(resp.Content, &out); err != nil {
 			e.log.Warn("timeline: model reply is not JSON; using the extractor's events", "err", err)
 		}
-		for i, m := range out.Events {
-			if i == maxModelEventsPerCall {
-				break
-			}
-			// An event may only cite a passage of the part it was read from.
-			if _, ok := refs[strings.TrimSpace(strings.Trim(m.ID, "[]"))]; ok {
-				events = append(events, m)
-			}
-		}
+		// mergeTimeline checks each date against the passage it cites.
+		events = append(events, out.Events[:min(len(out.Events), maxModelEventsPerCall)]...)
 		maps.Copy(allRefs, refs)
 	}
 	t := &Timeline{Events: mergeTimeline(s, allRefs, events), Mode: ModeLLM, Usage: usage, Note: note}
