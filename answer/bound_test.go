@@ -137,6 +137,17 @@ func TestNonStreamedRepliesAreBounded(t *testing.T) {
 			t.Errorf("summary of %d characters ends …%q", n, s.Summary[max(len(s.Summary)-80, 0):])
 		}
 	})
+	t.Run("a long summary stopped by its token limit", func(t *testing.T) {
+		te := newTestEngine(t, nil)
+		te.srv.Queue(openaitest.Reply{Content: "Musk answered Altman's complaint [§3]. Then he wrote that", FinishReason: "length"})
+		s, err := te.Summary(context.Background(), SummaryRequest{Lang: "en", Length: "long"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "Musk answered Altman's complaint [§3]. " + textsFor("en").answerCut; s.Summary != want {
+			t.Errorf("summary %q, want %q", s.Summary, want)
+		}
+	})
 	t.Run("timeline events", func(t *testing.T) {
 		te := newTestEngine(t, nil)
 		reply, _ := json.Marshal(map[string]any{"events": []map[string]string{{"date": "Juli 2018", "event": flood("Altman reserved a Roadster. "), "id": "§2"}}})

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/storybot/storybot/fault"
 	"github.com/storybot/storybot/knowledge"
@@ -132,7 +133,7 @@ func (e *Engine) modelSummary(ctx context.Context, s *knowledge.Story, lang, len
 // writeSummary makes the call that writes the summary the user gets and
 // checks it: citations against refs, quotations against the story, a short
 // summary to three sentences, any summary to MaxAnswerChars.
-func (e *Engine) writeSummary(ctx context.Context, task prompts.Task, in prompts.Input, refs map[string]*knowledge.Passage, lang, length string, usage Usage, note string) (*Summary, error) {
+func (e *Engine) writeSummary(ctx context.Context, task prompts.Task, in prompts.Input, refs map[string]*knowledge.Passage, lang, length string, usage Usage, storyNote string) (*Summary, error) {
 	p, err := prompts.Render(task, in)
 	if err != nil {
 		return nil, err
@@ -144,14 +145,20 @@ func (e *Engine) writeSummary(ctx context.Context, task prompts.Task, in prompts
 	}
 	chk := newChecker(refs, e.normTexts, lang, nil)
 	chk.Write(resp.Content)
-	out := &Summary{Summary: chk.Close(), Citations: []Citation{}, Mode: ModeLLM, Usage: usage, Note: note}
+	out := &Summary{Summary: chk.Close(), Citations: []Citation{}, Mode: ModeLLM, Usage: usage, Note: storyNote}
 	if out.Summary == "" {
 		return nil, fault.New(fault.Unavailable, "the model returned an empty summary")
+	}
+	note := textsFor(lang).answerCut
+	if resp.FinishReason == "length" {
+		// The model stopped at its token limit, likely mid-sentence (a
+		// short summary may lose the cut sentence and the note just below).
+		out.Summary = withNote(out.Summary[:cutPoint(out.Summary, utf8.RuneCountInString(out.Summary), 0)], note)
 	}
 	if length == "short" {
 		out.Summary = firstSentences(out.Summary, maxShortSentences)
 	}
-	out.Summary, _ = boundText(out.Summary, MaxAnswerChars, textsFor(lang).answerCut)
+	out.Summary, _ = boundText(out.Summary, MaxAnswerChars, note)
 	for _, c := range chk.cited {
 		// A citation cut off with its sentence is no longer a source.
 		if strings.Contains(out.Summary, "["+c.label+"]") {
