@@ -150,6 +150,9 @@ func (b *streamBound) Write(s string) {
 		return
 	}
 	before := b.text.Len()
+	if before == 0 {
+		b.text.Grow(1024) // one allocation for a usual answer instead of a doubling series
+	}
 	b.text.WriteString(s)
 	n := utf8.RuneCountInString(s)
 	if b.hold < 0 && b.runes+n > b.room-cutWindow {
