@@ -246,3 +246,17 @@ func TestAFloodTheChecksDropIsStillStopped(t *testing.T) {
 		t.Errorf("answer %q", a.Answer)
 	}
 }
+
+func TestACitationCutOffWithItsSentenceIsNoSource(t *testing.T) {
+	te := newTestEngine(t, nil)
+	// §3 arrives before the bound is reached, in a sentence the cut drops.
+	te.srv.SetAnswer("Altman reserved a Roadster in July 2018 [§2]. " + flood("It was a long wait. ")[:3780] +
+		"Musk replied [§3], and " + strings.Repeat("then more words ", 50))
+	a, err := te.Ask(context.Background(), AskRequest{Question: "When did Altman reserve?", Lang: "en"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Citations) != 1 || a.Citations[0].ID != "§2" {
+		t.Errorf("citations %+v, want only §2 (§3 was cut off)", a.Citations)
+	}
+}
