@@ -2,7 +2,10 @@ package answer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/storybot/storybot/fault"
 	"github.com/storybot/storybot/knowledge"
@@ -45,9 +48,6 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 	if e.model == nil {
 		return e.offlineAsk(q, lang, results, ""), nil
 	}
-	if e.budget.spent() {
-		return e.offlineAsk(q, lang, results, textsFor(lang).budgetSpent), nil
-	}
 
 	selected := knowledge.SelectContext(e.withUnranked(results, req.Story), e.opts.ContextTokens)
 	refs, passages := e.labelPassages(selected)
@@ -60,12 +60,31 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 	if err != nil {
 		return nil, err
 	}
-	chk := newChecker(refs, e.normTexts, lang, onDelta)
-	resp, err := e.callModel(ctx, p, llm.Request{MaxTokens: answerMaxTokens}, chk.Write)
-	if err != nil {
+	// The checked text goes through the bound on its way out; the model's
+	// stream is stopped once the bound has cut (or, while the checks hold
+	// text back, once twice the bound has come in).
+	sctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	bound := newStreamBound(MaxAnswerChars, textsFor(lang).answerCut, onDelta)
+	chk := newChecker(refs, e.normTexts, lang, bound.Write)
+	raw := 0
+	resp, err := e.callModel(sctx, p, llm.Request{MaxTokens: answerMaxTokens}, func(delta string) {
+		chk.Write(delta)
+		if raw += utf8.RuneCountInString(delta); bound.cut || raw > rawAnswerLimit {
+			stop(errAnswerLong)
+		}
+	})
+	stopped := errors.Is(context.Cause(sctx), errAnswerLong)
+	if errors.Is(err, errBudgetSpent) {
+		return e.offlineAsk(q, lang, results, textsFor(lang).budgetSpent), nil
+	}
+	if err != nil && !stopped {
 		return nil, fmt.Errorf("ask model: %w", err)
 	}
 	text := chk.Close()
+	if bound.Close(stopped || resp.FinishReason == "length") {
+		text = bound.Cut()
+	}
 	if text == "" {
 		return nil, fault.New(fault.Unavailable, "the model returned an empty answer")
 	}
@@ -75,10 +94,16 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, onDelta func(delta str
 	a := &Answer{Question: q, Answer: text, Language: lang, Mode: ModeLLM, Usage: resp.Usage, Citations: []Citation{},
 		Checks: Checks{DroppedCitations: chk.droppedCitations, VerifiedQuotes: chk.verifiedQuotes, UnverifiedQuotes: chk.unverifiedQuotes}}
 	for _, c := range chk.cited {
-		a.Citations = append(a.Citations, citationOf(c.passage))
+		// A citation cut off with its sentence is no longer a source.
+		if strings.Contains(text, "["+c.label+"]") {
+			a.Citations = append(a.Citations, citationOf(c.passage))
+		}
 	}
 	return a, nil
 }
+
+// errAnswerLong stops the stream of an answer that passed its bound.
+var errAnswerLong = errors.New("the answer passed its bound")
 
 // search ranks passages for q (and, fused, for its other phrasings more);
 // when the embeddings API fails it answers from the words alone rather than

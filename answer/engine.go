@@ -33,7 +33,14 @@ type Options struct {
 	// CacheDir keeps computed timelines and summaries across restarts; "" keeps them in memory only.
 	CacheDir string
 	// DailyTokenBudget caps model tokens per UTC day; past it, answers are offline. 0: no cap.
+	// Ignored when Budget is set.
 	DailyTokenBudget int
+	// Budget, when set, is the token budget instead of a per-process DailyBudget
+	// of DailyTokenBudget (a budget shared by several replicas).
+	Budget TokenBudget
+	// Flight, when set, merges identical work in progress (timelines,
+	// summaries, quotation contexts) instead of a per-process LocalFlight.
+	Flight Flight
 	// ContextTokens is the budget of story text given to the model per question (default 3000).
 	ContextTokens int
 	// RewriteTimeout bounds the model call that rewrites a question into the
@@ -55,7 +62,8 @@ type Engine struct {
 	model   Model
 	log     *slog.Logger
 	cache   *cache
-	budget  *budget
+	budget  TokenBudget
+	flight  Flight
 	keySent map[string][][]float64 // per story: centrality of each sentence (offline summaries)
 	// normTexts are the stories' texts normalized for the verbatim check of quotations.
 	normTexts []string
@@ -98,6 +106,12 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Budget == nil {
+		opts.Budget = NewDailyBudget(opts.DailyTokenBudget, opts.Now)
+	}
+	if opts.Flight == nil {
+		opts.Flight = NewLocalFlight(0)
+	}
 	ix, err := knowledge.NewIndex(ctx, opts.Stories, knowledge.IndexOptions{Embed: opts.Embed, EmbedQuery: opts.EmbedQuery})
 	if err != nil && opts.Embed != nil && ctx.Err() == nil {
 		// An embeddings outage must not keep the bot from starting: words
@@ -116,7 +130,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		model:     opts.Model,
 		log:       opts.Logger.With("component", "answer"),
 		cache:     newCache(opts.CacheDir),
-		budget:    newBudget(opts.DailyTokenBudget, opts.Now),
+		budget:    opts.Budget,
+		flight:    opts.Flight,
 		keySent:   map[string][][]float64{},
 		normTexts: normalizedTexts(opts.Stories),
 		idf:       map[string]map[string]float64{},

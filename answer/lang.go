@@ -55,24 +55,37 @@ func languageName(code string) string {
 // German; other languages get English.
 type text struct {
 	offlineAsk, offlineSummary, offlineTimeline, budgetSpent, notInStory, paraphrased string
+	// answerCut ends an answer or summary cut to MaxAnswerChars; the others
+	// are notes on long stories and long lists (printf formats).
+	answerCut, longStorySummary, longStoryTimeline, moreEvents, moreQuotes string
 }
 
 var texts = map[string]text{
 	"en": {
-		offlineAsk:      "Offline mode: these are the story's own sentences that fit the question best.",
-		offlineSummary:  "Offline mode: the story's own key sentences, not a written summary.",
-		offlineTimeline: "Offline mode: the dated sentences of the story.",
-		budgetSpent:     "Today's model budget is used up, so this comes from the text alone (offline mode).",
-		notInStory:      "The story does not say anything about that. I answer questions about “%s”.",
-		paraphrased:     "(paraphrased, not a verbatim quotation)",
+		offlineAsk:        "Offline mode: these are the story's own sentences that fit the question best.",
+		offlineSummary:    "Offline mode: the story's own key sentences, not a written summary.",
+		offlineTimeline:   "Offline mode: the dated sentences of the story.",
+		budgetSpent:       "Today's model budget is used up, so this comes from the text alone (offline mode).",
+		notInStory:        "The story does not say anything about that. I answer questions about “%s”.",
+		paraphrased:       "(paraphrased, not a verbatim quotation)",
+		answerCut:         "… (answer cut: too long)",
+		longStorySummary:  "The story is long: this summary rests on its %d most central passages of %d.",
+		longStoryTimeline: "The story is long: the model read %d of its %d passages; the other events are worded as the text states them.",
+		moreEvents:        "Showing the first %d of %d events.",
+		moreQuotes:        "Showing the first %d of %d quotations.",
 	},
 	"de": {
-		offlineAsk:      "Offline-Modus: die Sätze der Geschichte, die am besten zur Frage passen.",
-		offlineSummary:  "Offline-Modus: die Kernsätze der Geschichte selbst, keine geschriebene Zusammenfassung.",
-		offlineTimeline: "Offline-Modus: die datierten Sätze der Geschichte.",
-		budgetSpent:     "Das heutige Modell-Budget ist aufgebraucht, daher stammt dies allein aus dem Text (Offline-Modus).",
-		notInStory:      "Dazu sagt die Geschichte nichts. Ich beantworte Fragen zu „%s“.",
-		paraphrased:     "(sinngemäß, kein wörtliches Zitat)",
+		offlineAsk:        "Offline-Modus: die Sätze der Geschichte, die am besten zur Frage passen.",
+		offlineSummary:    "Offline-Modus: die Kernsätze der Geschichte selbst, keine geschriebene Zusammenfassung.",
+		offlineTimeline:   "Offline-Modus: die datierten Sätze der Geschichte.",
+		budgetSpent:       "Das heutige Modell-Budget ist aufgebraucht, daher stammt dies allein aus dem Text (Offline-Modus).",
+		notInStory:        "Dazu sagt die Geschichte nichts. Ich beantworte Fragen zu „%s“.",
+		paraphrased:       "(sinngemäß, kein wörtliches Zitat)",
+		answerCut:         "… (Antwort gekürzt: zu lang)",
+		longStorySummary:  "Die Geschichte ist lang: Diese Zusammenfassung stützt sich auf ihre %d zentralsten von %d Abschnitten.",
+		longStoryTimeline: "Die Geschichte ist lang: Das Modell hat %d ihrer %d Abschnitte gelesen; die übrigen Ereignisse stehen so da, wie der Text sie nennt.",
+		moreEvents:        "Die ersten %d von %d Ereignissen.",
+		moreQuotes:        "Die ersten %d von %d Zitaten.",
 	},
 }
 

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -47,29 +48,44 @@ func (e *Engine) Quotes(ctx context.Context, req QuoteRequest) (*Quotes, error) 
 	lang := e.resolveLang(req.Lang, req.Topic)
 	found := knowledge.FindQuotes(s, req.Speaker, req.Topic)
 	out := &Quotes{Quotes: []QuoteItem{}, Mode: ModeOffline}
+	if n := len(found); n > MaxQuotes {
+		found = found[:MaxQuotes]
+		out.Note = fmt.Sprintf(textsFor(lang).moreQuotes, MaxQuotes, n)
+	}
 	for _, q := range found {
 		out.Quotes = append(out.Quotes, QuoteItem{Text: q.Text, Speaker: q.Speaker, ID: q.PassageID, Section: q.Section, Context: q.Context})
 	}
 	if e.model == nil || len(found) == 0 {
 		return out, nil
 	}
-	if e.budget.spent() {
-		out.Note = textsFor(lang).budgetSpent
-		return out, nil
-	}
 	n := min(len(found), maxQuotesWithContext)
 	key := cacheKey("quotes", s.Version, lang, e.model.Model(), quoteKey(found[:n]))
 	var notes []quoteNote
 	if !e.cache.get("quotes", key, &notes) {
-		var usage Usage
-		notes, usage, err = e.quoteNotes(ctx, s, lang, found[:n])
-		out.Usage = usage
+		v, err := e.flight.Do(ctx, "quotes/"+key, func(ctx context.Context) (any, error) {
+			var r quoteResult
+			if e.cache.get("quotes", key, &r.notes) {
+				return r, nil // a merged computation finished in between
+			}
+			var err error
+			r.notes, r.usage, err = e.quoteNotes(ctx, s, lang, found[:n])
+			if err != nil {
+				return nil, err
+			}
+			if err := e.cache.put("quotes", key, r.notes); err != nil {
+				e.log.Warn("quotes: cannot cache", "err", err)
+			}
+			return r, nil
+		})
+		if errors.Is(err, errBudgetSpent) {
+			out.Note = joinNotes(out.Note, textsFor(lang).budgetSpent)
+			return out, nil
+		}
 		if err != nil {
 			return nil, err
 		}
-		if err := e.cache.put("quotes", key, notes); err != nil {
-			e.log.Warn("quotes: cannot cache", "err", err)
-		}
+		r := v.(quoteResult)
+		notes, out.Usage = r.notes, r.usage
 	}
 	out.Mode = ModeLLM
 	for _, nt := range notes {
@@ -78,14 +94,24 @@ func (e *Engine) Quotes(ctx context.Context, req QuoteRequest) (*Quotes, error) 
 		}
 		item := &out.Quotes[nt.N-1]
 		if c := strings.TrimSpace(nt.Context); c != "" {
-			item.Context = c
+			item.Context, _ = boundText(c, MaxQuoteNoteChars, "…")
 		}
 		if lang != s.Language {
-			item.Translation = strings.TrimSpace(nt.Translation)
+			item.Translation, _ = boundText(strings.TrimSpace(nt.Translation), MaxQuoteNoteChars, "…")
 		}
 	}
 	return out, nil
 }
+
+// quoteResult is what a merged quotation-context computation hands every waiter.
+type quoteResult struct {
+	notes []quoteNote
+	usage Usage
+}
+
+// quoteMaxTokens bounds the model's reply: context and translation for
+// maxQuotesWithContext quotations.
+const quoteMaxTokens = 1500
 
 type quoteNote struct {
 	N           int    `json:"n"`
@@ -121,6 +147,7 @@ func (e *Engine) quoteNotes(ctx context.Context, s *knowledge.Story, lang string
 		return nil, Usage{}, err
 	}
 	resp, err := e.callModel(ctx, p, llm.Request{
+		MaxTokens:      quoteMaxTokens,
 		JSONSchema:     quoteSchema,
 		JSONSchemaName: "quote_context",
 	}, nil)

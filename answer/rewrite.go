@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -37,7 +38,7 @@ const (
 // the stories' language when the model should make one.
 func (e *Engine) searchQueries(ctx context.Context, rq, q, story string) []string {
 	lang := e.storyLanguage(story)
-	if e.model == nil || e.budget.spent() || knowledge.DetectLanguage(q) == lang || e.fitsContext(story) {
+	if e.model == nil || knowledge.DetectLanguage(q) == lang || e.fitsContext(story) {
 		return []string{rq}
 	}
 	lines, ok := e.rewrites.get(lang, q)
@@ -45,7 +46,8 @@ func (e *Engine) searchQueries(ctx context.Context, rq, q, story string) []strin
 		var err error
 		lines, err = e.rewrite(ctx, q, lang)
 		if err != nil {
-			if ctx.Err() == nil {
+			// A spent budget is no failure: the answer goes offline anyway.
+			if ctx.Err() == nil && !errors.Is(err, errBudgetSpent) {
 				e.log.Warn("rewriting the question for retrieval failed; searching with the question alone", "err", err)
 			}
 			return []string{rq}

@@ -2,10 +2,14 @@ package answer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/storybot/storybot/fault"
 	"github.com/storybot/storybot/knowledge"
@@ -34,44 +38,132 @@ func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, err
 	if e.model == nil {
 		return e.offlineSummary(s, length, textsFor(lang).offlineSummary), nil
 	}
-	key := cacheKey("summary", s.Version, lang, length, e.model.Model())
+	key := cacheKey("summary", s.Version, lang, length, e.model.Model(), strconv.Itoa(e.opts.ContextTokens))
 	var cached Summary
 	if e.cache.get("summary", key, &cached) {
 		cached.Usage = Usage{}
 		return &cached, nil
 	}
-	if e.budget.spent() {
+	v, err := e.flight.Do(ctx, "summary/"+key, func(ctx context.Context) (any, error) {
+		var again Summary
+		if e.cache.get("summary", key, &again) {
+			again.Usage = Usage{}
+			return &again, nil // a merged computation finished in between
+		}
+		out, err := e.modelSummary(ctx, s, lang, length)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.cache.put("summary", key, out); err != nil {
+			e.log.Warn("summary: cannot cache", "err", err)
+		}
+		return out, nil
+	})
+	if errors.Is(err, errBudgetSpent) {
 		return e.offlineSummary(s, length, textsFor(lang).budgetSpent), nil
 	}
-	refs, passages := e.labelPassages(allPassages(s))
-	in := e.promptInput(lang, passages)
-	in.Length = length
-	in.Sections = len(s.Sections)
-	p, err := prompts.Render(prompts.Summary, in)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := e.callModel(ctx, p, llm.Request{}, nil)
+	out := *v.(*Summary) // each caller its own copy
+	return &out, nil
+}
+
+// summaryMaxTokens bounds a summary the model writes; partSummaryMaxTokens
+// the summary of one part of a long story (its text is cut further on
+// receipt so that all parts fit the prompt that joins them).
+var summaryMaxTokens = map[string]int{"short": 300, "long": 1000}
+
+const partSummaryMaxTokens = 400
+
+// modelSummary has the model summarize s: in one call when the story fits
+// ContextTokens; else each part (at most MaxChunks; past that, the story's
+// most central passages) and then the parts' summaries into one.
+func (e *Engine) modelSummary(ctx context.Context, s *knowledge.Story, lang, length string) (*Summary, error) {
+	in := e.promptInput(lang, nil)
+	in.Length = length
+	in.Sections = len(s.Sections)
+	all := allPassages(s)
+	parts := chunkPassages(all, e.passageBudget(prompts.Summary, in))
+	if len(parts) <= 1 {
+		refs, passages := e.labelPassages(all)
+		in.Passages = passages
+		return e.writeSummary(ctx, prompts.Summary, in, refs, lang, length, Usage{}, "")
+	}
+	in.Part, in.Parts = 1, MaxChunks
+	budget := e.passageBudget(prompts.Summary, in)
+	parts = chunkPassages(all, budget)
+	note := ""
+	if len(parts) > MaxChunks {
+		central := e.centralPassages(s, budget)
+		parts = chunkPassages(central, budget)
+		parts = parts[:min(len(parts), MaxChunks)]
+		note = fmt.Sprintf(textsFor(lang).longStorySummary, countPassages(parts), len(s.Passages))
+	}
+	// Each part's summary is cut to its share of the prompt that joins them.
+	merge := prompts.Input{Language: in.Language, LanguageCode: lang, StoryLang: in.StoryLang, StoryLangCode: in.StoryLangCode, Length: length}
+	share := (e.passageBudget(prompts.SummaryMerge, merge)*4)/len(parts) - 40
+	allRefs := map[string]*knowledge.Passage{}
+	var usage Usage
+	for i, part := range parts {
+		refs, passages := e.labelPassages(part)
+		maps.Copy(allRefs, refs)
+		in.Part, in.Parts, in.Passages = i+1, len(parts), passages
+		p, err := prompts.Render(prompts.Summary, in)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := e.callModel(ctx, p, llm.Request{MaxTokens: min(partSummaryMaxTokens, max(share/4, 50))}, nil)
+		usage = usage.Add(resp.Usage)
+		if err != nil {
+			return nil, fmt.Errorf("summary model (part %d of %d): %w", i+1, len(parts), err)
+		}
+		chk := newChecker(refs, e.normTexts, lang, nil)
+		chk.Write(resp.Content)
+		if text := chk.Close(); text != "" {
+			merge.Summaries = append(merge.Summaries, cutBytes(text, share))
+		}
+	}
+	if len(merge.Summaries) == 0 {
+		return nil, fault.New(fault.Unavailable, "the model returned an empty summary")
+	}
+	return e.writeSummary(ctx, prompts.SummaryMerge, merge, allRefs, lang, length, usage, note)
+}
+
+// writeSummary makes the call that writes the summary the user gets and
+// checks it: citations against refs, quotations against the story, a short
+// summary to three sentences, any summary to MaxAnswerChars.
+func (e *Engine) writeSummary(ctx context.Context, task prompts.Task, in prompts.Input, refs map[string]*knowledge.Passage, lang, length string, usage Usage, storyNote string) (*Summary, error) {
+	p, err := prompts.Render(task, in)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := e.callModel(ctx, p, llm.Request{MaxTokens: summaryMaxTokens[length]}, nil)
+	usage = usage.Add(resp.Usage)
 	if err != nil {
 		return nil, fmt.Errorf("summary model: %w", err)
 	}
 	chk := newChecker(refs, e.normTexts, lang, nil)
 	chk.Write(resp.Content)
-	out := &Summary{Summary: chk.Close(), Citations: []Citation{}, Mode: ModeLLM, Usage: resp.Usage}
+	out := &Summary{Summary: chk.Close(), Citations: []Citation{}, Mode: ModeLLM, Usage: usage, Note: storyNote}
 	if out.Summary == "" {
 		return nil, fault.New(fault.Unavailable, "the model returned an empty summary")
+	}
+	note := textsFor(lang).answerCut
+	if resp.FinishReason == "length" {
+		// The model stopped at its token limit, likely mid-sentence (a
+		// short summary may lose the cut sentence and the note just below).
+		out.Summary = withNote(out.Summary[:cutPoint(out.Summary, utf8.RuneCountInString(out.Summary), 0)], note)
 	}
 	if length == "short" {
 		out.Summary = firstSentences(out.Summary, maxShortSentences)
 	}
+	out.Summary, _ = boundText(out.Summary, MaxAnswerChars, note)
 	for _, c := range chk.cited {
 		// A citation cut off with its sentence is no longer a source.
 		if strings.Contains(out.Summary, "["+c.label+"]") {
 			out.Citations = append(out.Citations, citationOf(c.passage))
 		}
-	}
-	if err := e.cache.put("summary", key, out); err != nil {
-		e.log.Warn("summary: cannot cache", "err", err)
 	}
 	return out, nil
 }

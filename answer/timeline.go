@@ -2,8 +2,11 @@ package answer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/storybot/storybot/knowledge"
@@ -39,10 +42,23 @@ type modelEvent struct {
 	ID    string `json:"id"`
 }
 
+// timelineMaxTokens bounds the model's reply per call: about 35 events.
+const timelineMaxTokens = 1500
+
+// maxModelEventsPerCall bounds how many of one reply's events are read.
+const maxModelEventsPerCall = 200
+
 // Timeline returns a story's dated events in order, undated (relative) ones
 // last. Every date is one the text states: with a model, an event whose date
 // does not stand in the passage it cites is dropped, and the extractor's
 // events are merged in so that nothing dated in the text is missing.
+//
+// A story too long for one prompt is read in parts (one call each, at most
+// MaxChunks); past that, only the passages with a date the extractor found
+// are read, and if those too are more than MaxChunks parts, the first
+// MaxChunks parts: the rest of the events keep the extractor's wording.
+// Identical requests at once share one computation; the result is cached
+// per story version.
 func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (*Timeline, error) {
 	s, err := e.story(req.Story)
 	if err != nil {
@@ -50,40 +66,100 @@ func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (*Timeline, 
 	}
 	lang := e.resolveLang(req.Lang, "")
 	if e.model == nil {
-		return e.offlineTimeline(s, lang, textsFor(lang).offlineTimeline), nil
+		return boundTimeline(e.offlineTimeline(s, lang, textsFor(lang).offlineTimeline), lang), nil
 	}
-	key := cacheKey("timeline", s.Version, lang, e.model.Model())
+	key := cacheKey("timeline", s.Version, lang, e.model.Model(), strconv.Itoa(e.opts.ContextTokens))
 	var cached Timeline
 	if e.cache.get("timeline", key, &cached) {
 		cached.Usage = Usage{}
 		return &cached, nil
 	}
-	if e.budget.spent() {
-		return e.offlineTimeline(s, lang, textsFor(lang).budgetSpent), nil
+	v, err := e.flight.Do(ctx, "timeline/"+key, func(ctx context.Context) (any, error) {
+		var again Timeline
+		if e.cache.get("timeline", key, &again) {
+			again.Usage = Usage{}
+			return &again, nil // a merged computation finished in between
+		}
+		t, err := e.modelTimeline(ctx, s, lang)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.cache.put("timeline", key, t); err != nil {
+			e.log.Warn("timeline: cannot cache", "err", err)
+		}
+		return t, nil
+	})
+	if errors.Is(err, errBudgetSpent) {
+		return boundTimeline(e.offlineTimeline(s, lang, textsFor(lang).budgetSpent), lang), nil
 	}
-	refs, passages := e.labelPassages(allPassages(s))
-	p, err := prompts.Render(prompts.Timeline, e.promptInput(lang, passages))
 	if err != nil {
 		return nil, err
 	}
-	resp, err := e.callModel(ctx, p, llm.Request{
-		JSONSchema:     timelineSchema,
-		JSONSchemaName: "timeline",
-	}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("timeline model: %w", err)
+	t := *v.(*Timeline) // each caller its own copy
+	return &t, nil
+}
+
+func (e *Engine) modelTimeline(ctx context.Context, s *knowledge.Story, lang string) (*Timeline, error) {
+	in := e.promptInput(lang, nil)
+	budget := e.passageBudget(prompts.Timeline, in)
+	parts := chunkPassages(allPassages(s), budget)
+	note := ""
+	if len(parts) > MaxChunks {
+		parts = chunkPassages(passagesWithEvents(s), budget)
+		parts = parts[:min(len(parts), MaxChunks)]
+		note = fmt.Sprintf(textsFor(lang).longStoryTimeline, countPassages(parts), len(s.Passages))
 	}
-	var out struct {
-		Events []modelEvent `json:"events"`
+	allRefs := map[string]*knowledge.Passage{}
+	var events []modelEvent
+	var usage Usage
+	for _, part := range parts {
+		refs, passages := e.labelPassages(part)
+		in.Passages = passages
+		p, err := prompts.Render(prompts.Timeline, in)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := e.callModel(ctx, p, llm.Request{
+			MaxTokens:      timelineMaxTokens,
+			JSONSchema:     timelineSchema,
+			JSONSchemaName: "timeline",
+		}, nil)
+		usage = usage.Add(resp.Usage)
+		if err != nil {
+			return nil, fmt.Errorf("timeline model: %w", err)
+		}
+		var out struct {
+			Events []modelEvent `json:"events"`
+		}
+		if err := decodeLooseJSON(resp.Content, &out); err != nil {
+			e.log.Warn("timeline: model reply is not JSON; using the extractor's events", "err", err)
+		}
+		// mergeTimeline checks each date against the passage it cites.
+		events = append(events, out.Events[:min(len(out.Events), maxModelEventsPerCall)]...)
+		maps.Copy(allRefs, refs)
 	}
-	if err := decodeLooseJSON(resp.Content, &out); err != nil {
-		e.log.Warn("timeline: model reply is not JSON; using the extractor's events", "err", err)
+	t := &Timeline{Events: mergeTimeline(s, allRefs, events), Mode: ModeLLM, Usage: usage, Note: note}
+	return boundTimeline(t, lang), nil
+}
+
+// boundTimeline keeps at most MaxTimelineEvents events of at most
+// MaxEventChars each, and says so when it drops some.
+func boundTimeline(t *Timeline, lang string) *Timeline {
+	for i := range t.Events {
+		t.Events[i].Event, _ = boundText(t.Events[i].Event, MaxEventChars, "…")
 	}
-	t := &Timeline{Events: mergeTimeline(s, refs, out.Events), Mode: ModeLLM, Usage: resp.Usage}
-	if err := e.cache.put("timeline", key, t); err != nil {
-		e.log.Warn("timeline: cannot cache", "err", err)
+	if n := len(t.Events); n > MaxTimelineEvents {
+		t.Events = t.Events[:MaxTimelineEvents]
+		t.Note = joinNotes(t.Note, fmt.Sprintf(textsFor(lang).moreEvents, MaxTimelineEvents, n))
 	}
-	return t, nil
+	return t
+}
+
+func joinNotes(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " " + b
 }
 
 func allPassages(s *knowledge.Story) []knowledge.Result {

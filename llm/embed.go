@@ -105,7 +105,7 @@ func (c *Client) embedBatchOf(ctx context.Context, texts []string) ([][]float32,
 		}
 		usage = Usage{PromptTokens: resp.Usage.PromptTokens}
 		return nil
-	}, nil)
+	}, nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,13 @@ type Response struct {
 	Usage        Usage
 	Model        string
 	FinishReason string
+	// Wasted is what the failed attempts of this call may have cost: the
+	// estimated prompt tokens of each attempt that reached the server and
+	// was not refused with a 4xx (timeouts, 5xx, streams cut before their
+	// first word). Complete and Stream return it with their error too, so a
+	// caller can count it against a budget. Not part of Usage, which is the
+	// answer's own cost.
+	Wasted Usage
 }
 
 // DeltaFunc receives streamed text as it arrives. It must not block for long.

@@ -211,7 +211,10 @@ func (c *Client) Complete(ctx context.Context, r Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	var out Response
+	var (
+		out    Response
+		billed int
+	)
 	err = c.call(ctx, "chat", func(actx context.Context) error {
 		resp, err := c.api.CreateChatCompletion(actx, req)
 		if err != nil {
@@ -227,15 +230,26 @@ func (c *Client) Complete(ctx context.Context, r Request) (Response, error) {
 			Usage:        Usage{PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens},
 		}
 		return nil
-	}, func(msg string) bool { return c.adapt(&req, msg) })
+	}, func(msg string) bool { return c.adapt(&req, msg) }, &billed)
+	wasted := wastedUsage(r.Messages, billed)
+	c.record(wasted)
 	if err != nil {
-		return Response{}, err
+		return Response{Wasted: wasted}, err
 	}
 	if out.Usage == (Usage{}) {
 		out.Usage = estimateUsage(r.Messages, out.Content)
 	}
+	out.Wasted = wasted
 	c.record(out.Usage)
 	return out, nil
+}
+
+// wastedUsage is the cost of n failed attempts at a request: their prompts.
+func wastedUsage(msgs []Message, n int) Usage {
+	if n <= 0 {
+		return Usage{}
+	}
+	return Usage{PromptTokens: n * estimateUsage(msgs, "").PromptTokens}
 }
 
 // Stream asks for one completion and passes its text to onDelta (which may
@@ -260,6 +274,7 @@ func (c *Client) Stream(ctx context.Context, r Request, onDelta DeltaFunc) (Resp
 		out       Response
 		content   strings.Builder
 		delivered bool
+		billed    int
 	)
 	err = c.call(ctx, "stream", func(actx context.Context) error {
 		out = Response{}
@@ -307,14 +322,21 @@ func (c *Client) Stream(ctx context.Context, r Request, onDelta DeltaFunc) (Resp
 				}
 			}
 		}
-	}, func(msg string) bool { return c.adapt(&req, msg) })
+	}, func(msg string) bool { return c.adapt(&req, msg) }, &billed)
 	out.Content = content.String()
+	if err != nil && delivered {
+		// The attempt that delivered text is paid for in out.Usage below.
+		billed--
+	}
+	wasted := wastedUsage(r.Messages, billed)
+	c.record(wasted)
 	if err != nil && !delivered {
-		return Response{}, err
+		return Response{Wasted: wasted}, err
 	}
 	if out.Usage == (Usage{}) {
 		out.Usage = estimateUsage(r.Messages, out.Content)
 	}
+	out.Wasted = wasted
 	c.record(out.Usage)
 	return out, err
 }

@@ -224,7 +224,9 @@ func TestStreamDeliversDeltasInOrder(t *testing.T) {
 		name      string
 		reply     func(req openai.ChatCompletionRequest) openaitest.Reply
 		wantUsage llm.Usage
-		calls     int
+		// wantWasted is the failed attempts' cost: a 5xx counts its prompt, a 400 nothing.
+		wantWasted llm.Usage
+		calls      int
 	}{
 		{
 			name: "the server's usage is taken from the final chunk",
@@ -267,8 +269,9 @@ func TestStreamDeliversDeltasInOrder(t *testing.T) {
 					return openaitest.Reply{Content: answer, Usage: &openai.Usage{PromptTokens: 1, CompletionTokens: 2}}
 				}
 			}(),
-			wantUsage: llm.Usage{PromptTokens: 1, CompletionTokens: 2},
-			calls:     2,
+			wantUsage:  llm.Usage{PromptTokens: 1, CompletionTokens: 2},
+			wantWasted: llm.Usage{PromptTokens: estimate(question("Who refunded what?"), "").PromptTokens},
+			calls:      2,
 		},
 	}
 	for _, tt := range tests {
@@ -287,8 +290,8 @@ func TestStreamDeliversDeltasInOrder(t *testing.T) {
 			if resp.Content != answer || resp.FinishReason != "stop" || resp.Model != "gpt-4o-mini" {
 				t.Errorf("response = %+v", resp)
 			}
-			if resp.Usage != tt.wantUsage || c.Usage() != tt.wantUsage {
-				t.Errorf("usage = %+v, client usage = %+v, want %+v", resp.Usage, c.Usage(), tt.wantUsage)
+			if resp.Usage != tt.wantUsage || resp.Wasted != tt.wantWasted || c.Usage() != tt.wantUsage.Add(tt.wantWasted) {
+				t.Errorf("usage = %+v, wasted = %+v, client usage = %+v, want %+v and %+v", resp.Usage, resp.Wasted, c.Usage(), tt.wantUsage, tt.wantWasted)
 			}
 			wantCalls(t, srv, tt.calls)
 			first := srv.Requests()[0].Chat

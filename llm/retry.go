@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,11 @@ import (
 //
 // adapt is asked, after a 400, whether a changed request is worth another
 // try; such a try is immediate and does not count as a retry.
-func (c *Client) call(ctx context.Context, op string, attempt func(actx context.Context) error, adapt func(msg string) bool) error {
+//
+// billed, when not nil, counts the failed attempts the server may charge
+// for: those whose request was sent and not refused with a 4xx (a timeout
+// while the model writes, a 5xx, a stream cut off, a caller that gave up).
+func (c *Client) call(ctx context.Context, op string, attempt func(actx context.Context) error, adapt func(msg string) bool, billed *int) error {
 	retries := 0
 	for tries := 1; ; tries++ {
 		if err := ctx.Err(); err != nil {
@@ -41,6 +46,9 @@ func (c *Client) call(ctx context.Context, op string, attempt func(actx context.
 		cancel()
 		if err == nil {
 			return nil
+		}
+		if billed != nil && ex.billable() {
+			*billed++
 		}
 		if ctx.Err() != nil {
 			return c.ctxError(op, ctx.Err())
@@ -115,6 +123,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // exchange is what the transport saw of one attempt's HTTP response.
 type exchange struct {
+	sent          atomic.Bool // the request was written to the server
 	mu            sync.Mutex
 	status        int
 	retryAfter    time.Duration
@@ -136,6 +145,17 @@ func exchangeFrom(ctx context.Context) *exchange {
 }
 
 func (ex *exchange) sawDone() bool { return ex != nil && ex.done.Load() }
+
+// billable reports whether a failed attempt may have cost its prompt: the
+// request reached the server, which did not refuse it outright (a 4xx is
+// answered before the model reads the prompt).
+func (ex *exchange) billable() bool {
+	if ex == nil || !ex.sent.Load() {
+		return false
+	}
+	status, _, _ := ex.snapshot()
+	return status < 400 || status >= 500
+}
 
 func (ex *exchange) note(resp *http.Response, now time.Time) {
 	ra, ok := parseRetryAfter(resp.Header, now)
@@ -160,8 +180,21 @@ func (ex *exchange) snapshot() (status int, retryAfter time.Duration, ok bool) {
 type captureTransport struct{ base http.RoundTripper }
 
 func (t captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
 	ex := exchangeFrom(req.Context())
+	if ex != nil {
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			WroteRequest: func(info httptrace.WroteRequestInfo) {
+				if info.Err == nil {
+					ex.sent.Store(true)
+				}
+			},
+		}))
+	}
+	resp, err := t.base.RoundTrip(req)
+	if ex != nil && resp != nil {
+		// A response means the request arrived, whatever the trace saw.
+		ex.sent.Store(true)
+	}
 	if err != nil || ex == nil {
 		return resp, err
 	}

@@ -26,6 +26,8 @@ const (
 	Timeline Task = "timeline"
 	Summary  Task = "summary"
 	Quote    Task = "quote"
+	// SummaryMerge joins the summaries of a long story's parts into one.
+	SummaryMerge Task = "summary_merge"
 	// Rewrite turns a question into search queries in the story's language.
 	Rewrite Task = "rewrite"
 )
@@ -64,6 +66,11 @@ type Input struct {
 	Length        string // summary: "short" or "long"
 	Quotes        []QuoteItem
 	Sections      int // summary: how many sections the story has
+	// Part and Parts: the passages are part Part of Parts of a story too long
+	// for one prompt (summary); 0 when the story is given whole.
+	Part, Parts int
+	// Summaries are the parts' summaries, in order (summary_merge).
+	Summaries []string
 }
 
 // Prompt is a rendered prompt: the instructions and the data, kept apart as
@@ -93,7 +100,7 @@ var collapseBlank = regexp.MustCompile(`\n{3,}`)
 
 // blockTag matches anything that looks like one of our block tags, opening
 // or closing, in any case and spacing: <question>, </ passage >, <HISTORY ...>.
-var blockTag = regexp.MustCompile(`(?i)<\s*/?\s*(passages?|question|history|turn|quotes?|instructions?|system)\b[^>]*>`)
+var blockTag = regexp.MustCompile(`(?i)<\s*/?\s*(passages?|question|history|turn|quotes?|instructions?|system|summar(?:y|ies))\b[^>]*>`)
 
 // Data makes a string safe to place inside a tagged data block: block tags
 // in it are defused (their angle brackets replaced), so it cannot end its
