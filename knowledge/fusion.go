@@ -40,7 +40,7 @@ type fusion struct {
 	floor float64
 }
 
-var defaultFusion = fusion{weights: [numSignals]float64{sigLexical: 1, sigNgram: 1.5, sigHeading: 0.2, sigDense: 1}, floor: 0.2}
+var defaultFusion = fusion{weights: [numSignals]float64{sigLexical: 1, sigNgram: 1, sigHeading: 0.2, sigDense: 1}, floor: 0.3}
 
 // add folds one query's rankings into fused, each counted with share (the
 // phrasings of one question share a weight of 1). known is the share of the
@@ -101,22 +101,46 @@ func standardize(list []scored) func(score float64) float64 {
 }
 
 // knownShare is the share of the content words of question that have a
-// term in f (directly, through a compound part or a translation); 0 for a
-// question without content words.
+// term in one of fields: a stem of their own, of a compound part, or of a
+// translation (the dictionary's only for an English question, as in
+// analyzeQuery); 0 for a question without content words.
 func (ix *Index) knownShare(question string, fields ...*field) float64 {
+	english := DetectLanguage(question) == "en"
+	has := func(t string) bool {
+		for _, f := range fields {
+			if _, ok := f.ids[t]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	knows := func(w string) bool {
+		for _, lang := range [2]string{"de", "en"} {
+			if has(stem(w, lang)) {
+				return true
+			}
+		}
+		found := false
+		ix.splitCompound(w, func(part string) { found = found || has(stem(part, "de")) })
+		if found {
+			return true
+		}
+		for _, tr := range translationsOf(w, english) {
+			words(tr.German, func(t string) { found = found || !stopWords[t] && has(stem(t, "de")) })
+			if found {
+				return true
+			}
+		}
+		return false
+	}
 	known, n := 0, 0
 	words(question, func(w string) {
 		if stopWords[w] {
 			return
 		}
 		n++
-		for _, t := range analyzeQuery(w, ix.splitCompound).terms {
-			for _, f := range fields {
-				if _, ok := f.ids[t]; ok {
-					known++
-					return
-				}
-			}
+		if knows(w) {
+			known++
 		}
 	})
 	if n == 0 {
