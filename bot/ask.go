@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -20,16 +21,26 @@ func (b *Bot) handleAsk(ctx context.Context, ix *interaction) error {
 	if question == "" {
 		return &notice{kind: fault.Invalid, reason: "invalid", msg: txtEmptyQuestion}
 	}
-	release, err := b.admit(ix.userID())
-	if err != nil {
+	if err := checkQuestionLength(question); err != nil {
 		return err
 	}
-	defer release()
-	if err := ix.deferReply(ctx, false); err != nil {
-		return fmt.Errorf("acknowledge /ask: %w", err)
+	return b.admitted(ix.userID(), func() error {
+		if err := ix.deferReply(ctx, false); err != nil {
+			return fmt.Errorf("acknowledge /ask: %w", err)
+		}
+		req := answer.AskRequest{Question: question, Lang: ix.lang, Story: opts[optStory]}
+		return b.streamAnswer(ctx, &interactionTarget{ix: ix}, req, questionQuote(question), ix.lang, cmdAsk)
+	})
+}
+
+// checkQuestionLength refuses a question longer than the engine takes,
+// in characters as the engine counts them, before the question costs the
+// user anything of their rate limit.
+func checkQuestionLength(q string) error {
+	if n := utf8.RuneCountInString(q); n > answer.MaxQuestionChars {
+		return fault.Keyed(fault.Invalid, "question_too_long", "the question is too long (%d characters, at most %d)", n, answer.MaxQuestionChars)
 	}
-	req := answer.AskRequest{Question: question, Lang: ix.lang, Story: opts[optStory]}
-	return b.streamAnswer(ctx, &interactionTarget{ix: ix}, req, questionQuote(question), ix.lang, cmdAsk)
+	return nil
 }
 
 // messageTarget is where a streamed answer is written: an interaction's
@@ -89,10 +100,12 @@ func (b *Bot) countUsage(u answer.Usage) {
 	}
 }
 
-// answerLang maps an answer's language to the bot's: German or English.
+// answerLang is the language of the bot's own words around an answer:
+// the answer's language (text.in falls back to English when it has no
+// table for it), English when the engine did not say.
 func answerLang(l string) string {
-	if strings.HasPrefix(strings.ToLower(l), "de") {
-		return langDE
+	if l = baseLang(strings.TrimSpace(l)); l != "" {
+		return l
 	}
 	return langEN
 }

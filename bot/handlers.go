@@ -58,24 +58,21 @@ func (b *Bot) handleSummary(ctx context.Context, ix *interaction) error {
 
 // answerOnce is the flow of a command whose result comes in one piece.
 func (b *Bot) answerOnce(ctx context.Context, ix *interaction, command string, produce func(context.Context) ([]string, []discordgo.MessageComponent, error)) error {
-	release, err := b.admit(ix.userID())
-	if err != nil {
-		return err
-	}
-	defer release()
-	if err := ix.deferReply(ctx, false); err != nil {
-		return fmt.Errorf("acknowledge /%s: %w", command, err)
-	}
-	start := time.Now()
-	parts, components, err := produce(ctx)
-	if err != nil {
-		return err
-	}
-	if err := (&interactionTarget{ix: ix}).finish(ctx, parts, components); err != nil {
-		return fmt.Errorf("write /%s: %w", command, err)
-	}
-	b.metrics.answerLatency.WithLabelValues(command).Observe(time.Since(start).Seconds())
-	return nil
+	return b.admitted(ix.userID(), func() error {
+		if err := ix.deferReply(ctx, false); err != nil {
+			return fmt.Errorf("acknowledge /%s: %w", command, err)
+		}
+		start := time.Now()
+		parts, components, err := produce(ctx)
+		if err != nil {
+			return err
+		}
+		if err := (&interactionTarget{ix: ix}).finish(ctx, parts, components); err != nil {
+			return fmt.Errorf("write /%s: %w", command, err)
+		}
+		b.metrics.answerLatency.WithLabelValues(command).Observe(time.Since(start).Seconds())
+		return nil
+	})
 }
 
 func renderTimeline(tl *answer.Timeline, lang string) string {

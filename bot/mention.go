@@ -52,17 +52,17 @@ func (b *Bot) answerMessage(ctx context.Context, m *discordgo.Message, question 
 	if question == "" {
 		return &notice{kind: fault.Invalid, reason: "invalid", msg: txtEmptyQuestion}
 	}
-	release, err := b.admit(m.Author.ID)
-	if err != nil {
+	if err := checkQuestionLength(question); err != nil {
 		return err
 	}
-	defer release()
-	history := b.history(ctx, m)
-	if err := t.start(ctx, txtThinking.in(guessLang(question))); err != nil {
-		return fmt.Errorf("post placeholder: %w", err)
-	}
-	req := answer.AskRequest{Question: question, History: history}
-	return b.streamAnswer(ctx, t, req, "", "", "mention")
+	return b.admitted(m.Author.ID, func() error {
+		history := b.history(ctx, m)
+		if err := t.start(ctx, txtThinking.in(guessLang(question))); err != nil {
+			return fmt.Errorf("post placeholder: %w", err)
+		}
+		req := answer.AskRequest{Question: question, History: history}
+		return b.streamAnswer(ctx, t, req, "", "", "mention")
+	})
 }
 
 // reportMessageError is reportError for mentions: there is no ephemeral

@@ -267,24 +267,39 @@ func (b *Bot) checkAllowed(guildID, channelID string) error {
 	return nil
 }
 
-// admit applies the per-user rate limit and the cap on answers in
-// progress; release frees the answer slot.
-func (b *Bot) admit(user string) (release func(), err error) {
-	ok, retryAt := b.limiter.Allow(user)
+// admitted runs fn, the answer to one question of user, within the
+// per-user rate limit and the cap on answers in progress. The question
+// taken from the user's allowance is given back when the answer fails for
+// a reason that is not the user's (the model is down, Discord failed, a
+// bug, a shutdown): only bad input and refusals keep it spent.
+func (b *Bot) admitted(user string, fn func() error) error {
+	ok, retryAfter := b.limiter.Allow(user)
 	if !ok {
 		b.metrics.rateLimited.WithLabelValues("user").Inc()
-		return nil, &notice{kind: fault.Limited, reason: "rate_limited", msg: txtRateLimited, retryAt: retryAt}
+		return &notice{kind: fault.Limited, reason: "rate_limited", msg: txtRateLimited, retryAt: b.now().Add(retryAfter)}
 	}
 	if !b.slots.TryAcquire() {
 		b.limiter.Refund(user)
 		b.metrics.rateLimited.WithLabelValues("capacity").Inc()
-		return nil, &notice{kind: fault.Limited, reason: "busy", msg: txtBusy, retryAt: b.now().Add(busyRetry)}
+		return &notice{kind: fault.Limited, reason: "busy", msg: txtBusy, retryAt: b.now().Add(busyRetry)}
 	}
 	b.metrics.inProgress.Inc()
-	return func() {
+	defer func() {
 		b.metrics.inProgress.Dec()
 		b.slots.Release()
-	}, nil
+	}()
+	err := recoverPanic(fn)
+	if err != nil && !usersFault(err) {
+		b.limiter.Refund(user)
+	}
+	return err
+}
+
+// usersFault reports whether a failed answer is down to the user's
+// request: bad input, or a story or speaker that does not exist.
+func usersFault(err error) bool {
+	k := errorKind(err)
+	return k == fault.Invalid || k == fault.NotFound
 }
 
 // busyRetry is the wait suggested when every answer slot is taken.
@@ -363,12 +378,12 @@ func userMessage(err error, lang, errID string) string {
 		case fault.Unavailable:
 			msg = txtUnavailable.in(lang)
 		case fault.Invalid:
-			msg = fault.MessageOf(err)
+			msg = faultMessage(err, lang)
 			if msg == "" {
 				msg = txtInvalid.in(lang)
 			}
 		case fault.NotFound:
-			msg = fault.MessageOf(err)
+			msg = faultMessage(err, lang)
 			if msg == "" {
 				msg = txtNotFound.in(lang)
 			}
