@@ -61,14 +61,18 @@ type messageTarget interface {
 func (b *Bot) streamAnswer(ctx context.Context, t messageTarget, req answer.AskRequest, prefix, uiLang, command string) error {
 	start := time.Now()
 	editor := newStreamEditor(ctx, b.opts.EditInterval, b.clock,
-		func(ctx context.Context, text string) error { return t.progress(ctx, progressContent(prefix, text)) },
+		func(ctx context.Context, text string) error { return t.progress(ctx, b.renderProgress(prefix, text)) },
 		func(err error) { b.log.Debug("progress edit failed", "err", b.scrub(err.Error())) })
 
 	var mu sync.Mutex
 	var sofar strings.Builder
 	ans, err := b.ans.Ask(ctx, req, func(delta string) {
 		mu.Lock()
-		sofar.WriteString(delta)
+		// Progress shows the first message only: what the model sends
+		// past a few messages' worth is not kept (it may send megabytes).
+		if sofar.Len() < maxStreamBytes {
+			sofar.WriteString(delta)
+		}
 		text := sofar.String()
 		mu.Unlock()
 		editor.Update(text)
@@ -109,6 +113,10 @@ func answerLang(l string) string {
 	}
 	return langEN
 }
+
+// maxStreamBytes is how much of a streamed answer is kept for progress
+// edits: more than the first message can show, in any script.
+const maxStreamBytes = 4 * maxContent * utf8.UTFMax
 
 // interactionTarget writes to an interaction's original response and its follow-ups.
 type interactionTarget struct{ ix *interaction }

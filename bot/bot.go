@@ -127,6 +127,10 @@ type Bot struct {
 	registeredCh   chan struct{}
 	registeredOnce sync.Once
 
+	// renderProgress renders a streamed answer so far (progressContent);
+	// tests replace it to inject a failure into the stream editor.
+	renderProgress func(prefix, text string) string
+
 	// handled, if set, is called when an interaction's handler has
 	// returned (tests wait on it instead of sleeping).
 	handled func(interactionID string)
@@ -213,6 +217,7 @@ func New(opts Options, a Answerer) (*Bot, error) {
 		backoffMin:      time.Second,
 		backoffMax:      time.Minute,
 	}
+	b.renderProgress = progressContent
 	if b.limiter == nil {
 		b.limiter = newUserLimiter(opts.Rate, now)
 	}

@@ -22,7 +22,7 @@ func (b *Bot) handleTimeline(ctx context.Context, ix *interaction) error {
 			return nil, nil, err
 		}
 		b.countUsage(tl.Usage)
-		return splitMessage(renderTimeline(tl, ix.lang), maxContent), nil, nil
+		return boundedParts(plainLinks(renderTimeline(tl, ix.lang)), "", maxListMessages, ix.lang), nil, nil
 	})
 }
 
@@ -35,7 +35,7 @@ func (b *Bot) handleQuote(ctx context.Context, ix *interaction) error {
 			return nil, nil, err
 		}
 		b.countUsage(q.Usage)
-		return splitMessage(renderQuotes(q, req, ix.lang), maxContent), nil, nil
+		return boundedParts(plainLinks(renderQuotes(q, req, ix.lang)), "", maxListMessages, ix.lang), nil, nil
 	})
 }
 

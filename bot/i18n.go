@@ -62,6 +62,10 @@ func (t text) f(lang string, args ...any) string { return fmt.Sprintf(t.in(lang)
 // the language it was asked for.
 var (
 	txtSources        = text{"Sources", "Quellen"}
+	txtAnswerCut      = text{"The answer was longer than I post, so it ends here.", "Die Antwort war länger, als ich poste; sie endet hier."}
+	txtPage           = text{"page %d of %d", "Seite %d von %d"}
+	txtPrevious       = text{"Previous", "Zurück"}
+	txtNext           = text{"Next", "Weiter"}
 	txtShowSources    = text{"Show sources", "Quellen anzeigen"}
 	txtNoCitations    = text{"These passages are no longer in the loaded stories.", "Diese Abschnitte sind nicht mehr in den geladenen Artikeln."}
 	txtContinued      = text{"continued", "Fortsetzung"}

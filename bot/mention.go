@@ -16,6 +16,7 @@ import (
 // onMessage answers a message that mentions the bot, or replies to one of
 // its answers, like /ask; the reply chain is the conversation's history.
 func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
+	defer b.guard("message")
 	m := mc.Message
 	self, _ := b.selfID.Load().(string)
 	if m == nil || m.Author == nil || m.Author.Bot || self == "" || m.Author.ID == self {
@@ -99,6 +100,7 @@ func (t *replyTarget) send(ctx context.Context, content, replyTo string, compone
 		Content:         content,
 		Components:      components,
 		AllowedMentions: noMentions(),
+		Flags:           textFlags(0),
 		Reference:       &discordgo.MessageReference{MessageID: replyTo, ChannelID: t.channelID, GuildID: t.guildID},
 	}, discordgo.WithContext(ctx))
 }
@@ -114,7 +116,7 @@ func (t *replyTarget) start(ctx context.Context, content string) error {
 
 func (t *replyTarget) edit(ctx context.Context, id, content string, components *[]discordgo.MessageComponent) error {
 	_, err := t.b.session.ChannelMessageEditComplex(&discordgo.MessageEdit{
-		ID: id, Channel: t.channelID, Content: &content, Components: components, AllowedMentions: noMentions(),
+		ID: id, Channel: t.channelID, Content: &content, Components: components, AllowedMentions: noMentions(), Flags: textFlags(0),
 	}, discordgo.WithContext(ctx))
 	return err
 }
