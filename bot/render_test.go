@@ -98,7 +98,7 @@ func TestRenderWithSourcesBoundsLongAnswers(t *testing.T) {
 				t.Errorf("cut note shown = %v, want %v", cut, tt.wantCut)
 			}
 			if !tt.wantCut {
-				checkParts(t, plainLinks(tt.body)+"\n\n"+sources+"\n-# offline answer", parts, maxContent)
+				checkParts(t, strings.TrimSpace(plainLinks(tt.body))+"\n\n"+sources+"\n-# offline answer", parts, maxContent)
 			}
 			if len(comps) != 1 {
 				t.Errorf("components %+v", comps)
