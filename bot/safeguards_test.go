@@ -175,7 +175,9 @@ func TestLinksInQuestionsAndAnswersNeitherUnfurlNorHide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reply := waitBotMessage(t, h.srv, func(m *discordgo.Message) bool { return strings.Contains(m.Content, "Sources:") && m.MessageReference != nil })
+	reply := waitBotMessage(t, h.srv, func(m *discordgo.Message) bool {
+		return strings.Contains(m.Content, "Sources:") && m.MessageReference != nil
+	})
 	if reply.Flags&discordgo.MessageFlagsSuppressEmbeds == 0 || strings.Contains(reply.Content, "](") {
 		t.Errorf("mention reply: flags %d, content %q", reply.Flags, reply.Content)
 	}
