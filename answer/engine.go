@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/storybot/storybot/fault"
 	"github.com/storybot/storybot/knowledge"
@@ -75,9 +76,11 @@ type Engine struct {
 	rewrites rewriteCache
 }
 
-// MaxQuestionBytes bounds a question. Discord caps a slash-command option at
-// 6,000 characters; a question longer than this is a paste, not a question.
-const MaxQuestionBytes = 2000
+// MaxQuestionChars bounds a question, in characters (runes, so that a
+// question in Chinese or Japanese gets as many as one in English). Discord
+// caps a slash-command option at 6,000 characters; a question longer than
+// this is a paste, not a question.
+const MaxQuestionChars = 2000
 
 // New builds an engine: it indexes the stories (embedding them when
 // opts.Embed is set).
@@ -166,7 +169,7 @@ func (e *Engine) story(id string) (*knowledge.Story, error) {
 	if s, ok := e.byID[id]; ok {
 		return s, nil
 	}
-	return nil, fault.New(fault.NotFound, "no story %q is loaded", id)
+	return nil, fault.Keyed(fault.NotFound, "story_not_found", "no story %q is loaded", id)
 }
 
 // Stories lists the loaded stories.
@@ -241,10 +244,10 @@ func citationOf(p *knowledge.Passage) Citation {
 func checkQuestion(q string) (string, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
-		return "", fault.New(fault.Invalid, "the question is empty")
+		return "", fault.Keyed(fault.Invalid, "question_empty", "the question is empty")
 	}
-	if len(q) > MaxQuestionBytes {
-		return "", fault.New(fault.Invalid, "the question is too long (%d characters, at most %d)", len([]rune(q)), MaxQuestionBytes)
+	if n := utf8.RuneCountInString(q); n > MaxQuestionChars {
+		return "", fault.Keyed(fault.Invalid, "question_too_long", "the question is too long (%d characters, at most %d)", n, MaxQuestionChars)
 	}
 	return q, nil
 }

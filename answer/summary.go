@@ -32,7 +32,7 @@ func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, err
 		length = "short"
 	case "short", "long":
 	default:
-		return nil, fault.New(fault.Invalid, "summary length must be short or long, not %q", req.Length)
+		return nil, fault.Keyed(fault.Invalid, "summary_length", "summary length must be short or long, not %q", req.Length)
 	}
 	lang := e.resolveLang(req.Lang, "")
 	if e.model == nil {

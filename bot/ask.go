@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -20,16 +21,26 @@ func (b *Bot) handleAsk(ctx context.Context, ix *interaction) error {
 	if question == "" {
 		return &notice{kind: fault.Invalid, reason: "invalid", msg: txtEmptyQuestion}
 	}
-	release, err := b.admit(ix.userID())
-	if err != nil {
+	if err := checkQuestionLength(question); err != nil {
 		return err
 	}
-	defer release()
-	if err := ix.deferReply(ctx, false); err != nil {
-		return fmt.Errorf("acknowledge /ask: %w", err)
+	return b.admitted(ix.userID(), func() error {
+		if err := ix.deferReply(ctx, false); err != nil {
+			return fmt.Errorf("acknowledge /ask: %w", err)
+		}
+		req := answer.AskRequest{Question: question, Lang: ix.lang, Story: opts[optStory]}
+		return b.streamAnswer(ctx, &interactionTarget{ix: ix}, req, questionQuote(question), ix.lang, cmdAsk)
+	})
+}
+
+// checkQuestionLength refuses a question longer than the engine takes,
+// in characters as the engine counts them, before the question costs the
+// user anything of their rate limit.
+func checkQuestionLength(q string) error {
+	if n := utf8.RuneCountInString(q); n > answer.MaxQuestionChars {
+		return fault.Keyed(fault.Invalid, "question_too_long", "the question is too long (%d characters, at most %d)", n, answer.MaxQuestionChars)
 	}
-	req := answer.AskRequest{Question: question, Lang: ix.lang, Story: opts[optStory]}
-	return b.streamAnswer(ctx, &interactionTarget{ix: ix}, req, questionQuote(question), ix.lang, cmdAsk)
+	return nil
 }
 
 // messageTarget is where a streamed answer is written: an interaction's
@@ -50,14 +61,18 @@ type messageTarget interface {
 func (b *Bot) streamAnswer(ctx context.Context, t messageTarget, req answer.AskRequest, prefix, uiLang, command string) error {
 	start := time.Now()
 	editor := newStreamEditor(ctx, b.opts.EditInterval, b.clock,
-		func(ctx context.Context, text string) error { return t.progress(ctx, progressContent(prefix, text)) },
+		func(ctx context.Context, text string) error { return t.progress(ctx, b.renderProgress(prefix, text)) },
 		func(err error) { b.log.Debug("progress edit failed", "err", b.scrub(err.Error())) })
 
 	var mu sync.Mutex
 	var sofar strings.Builder
 	ans, err := b.ans.Ask(ctx, req, func(delta string) {
 		mu.Lock()
-		sofar.WriteString(delta)
+		// Progress shows the first message only: what the model sends
+		// past a few messages' worth is not kept (it may send megabytes).
+		if sofar.Len() < maxStreamBytes {
+			sofar.WriteString(delta)
+		}
 		text := sofar.String()
 		mu.Unlock()
 		editor.Update(text)
@@ -89,13 +104,19 @@ func (b *Bot) countUsage(u answer.Usage) {
 	}
 }
 
-// answerLang maps an answer's language to the bot's: German or English.
+// answerLang is the language of the bot's own words around an answer:
+// the answer's language (text.in falls back to English when it has no
+// table for it), English when the engine did not say.
 func answerLang(l string) string {
-	if strings.HasPrefix(strings.ToLower(l), "de") {
-		return langDE
+	if l = baseLang(strings.TrimSpace(l)); l != "" {
+		return l
 	}
 	return langEN
 }
+
+// maxStreamBytes is how much of a streamed answer is kept for progress
+// edits: more than the first message can show, in any script.
+const maxStreamBytes = 4 * maxContent * utf8.UTFMax
 
 // interactionTarget writes to an interaction's original response and its follow-ups.
 type interactionTarget struct{ ix *interaction }

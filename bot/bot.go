@@ -45,6 +45,7 @@ type Options struct {
 	AllowedChannels []string // ALLOWED_CHANNELS; empty allows all
 
 	Rate              Rate          // RATE_LIMIT per user (see ParseRate); zero: no limit
+	Limiter           RateLimiter   // replaces the in-process limiter of Rate (e.g. one shared in Redis); nil: in-process
 	MaxConcurrent     int           // MAX_CONCURRENT_ANSWERS; <= 0: no cap
 	ConversationDepth int           // CONVERSATION_DEPTH: messages of a reply chain given as history; 0: none
 	EditInterval      time.Duration // EDIT_INTERVAL: least time between two edits of a streamed answer
@@ -98,7 +99,7 @@ type Bot struct {
 
 	allowedGuilds, allowedChannels map[string]bool
 
-	limiter *userLimiter
+	limiter RateLimiter
 	slots   *answerSlots
 	metrics *metrics
 	health  *http.ServeMux
@@ -125,6 +126,10 @@ type Bot struct {
 	// registeredCh is closed once the commands are registered (tests wait on it).
 	registeredCh   chan struct{}
 	registeredOnce sync.Once
+
+	// renderProgress renders a streamed answer so far (progressContent);
+	// tests replace it to inject a failure into the stream editor.
+	renderProgress func(prefix, text string) string
 
 	// handled, if set, is called when an interaction's handler has
 	// returned (tests wait on it instead of sleeping).
@@ -202,7 +207,7 @@ func New(opts Options, a Answerer) (*Bot, error) {
 		multi:           len(stories) > 1,
 		allowedGuilds:   idSet(opts.AllowedGuilds),
 		allowedChannels: idSet(opts.AllowedChannels),
-		limiter:         newUserLimiter(opts.Rate, now),
+		limiter:         opts.Limiter,
 		slots:           newAnswerSlots(opts.MaxConcurrent),
 		metrics:         newMetrics(),
 		pubKey:          pub,
@@ -211,6 +216,10 @@ func New(opts Options, a Answerer) (*Bot, error) {
 		registeredCh:    make(chan struct{}),
 		backoffMin:      time.Second,
 		backoffMax:      time.Minute,
+	}
+	b.renderProgress = progressContent
+	if b.limiter == nil {
+		b.limiter = newUserLimiter(opts.Rate, now)
 	}
 	b.appID.Store("")
 	b.selfID.Store("")

@@ -25,7 +25,16 @@
 // (streamEditor). The final message has a compact sources line and a
 // "Show sources" button whose custom_id holds the story and passage ids,
 // so any replica can answer the click; long answers are split at
-// paragraph or sentence boundaries into follow-ups (splitMessage).
+// paragraph or sentence boundaries into at most maxAnswerMessages
+// messages, the last saying when the answer was cut (boundedParts).
+// /sources is one message paged with stateless Previous/Next buttons.
+//
+// The user's Discord locale is passed to the engine as a BCP-47 base
+// language ("fr"), so answers come in it; the bot's own words are German
+// for "de" and English otherwise (text.in), engine errors included
+// (fault.Keyed keys, faultTexts). Questions are checked for length, in
+// characters, before they cost anything of the rate limit, and a question
+// that fails for a reason not the user's is given back (admitted).
 //
 // A mention of the bot works like /ask, answered as a reply; a reply to
 // one of its answers continues the conversation with the reply chain,
@@ -38,7 +47,11 @@
 //
 // Every message, edit and follow-up is sent with allowed mentions empty
 // (Parse set to an empty slice, which discordgo sends as []), so no text
-// the bot writes can ping anyone.
+// the bot writes can ping anyone; one that carries text has embeds
+// suppressed, and masked links in the user's or the model's text are
+// shown with their address (plainLinks). The REST calls of an interaction
+// use a discordgo rate limiter of their own, which goes with the
+// interaction instead of leaving a bucket per interaction in the session.
 //
 // # Transport
 //

@@ -242,14 +242,17 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("a 5,000-character answer is split over follow-ups within Discord's limit", func(t *testing.T) {
+	t.Run("a 5,000-character answer is cut to two messages within Discord's limit, ending with a note", func(t *testing.T) {
 		in := h.interact(t, discordtest.InteractionSpec{Command: "ask", Options: map[string]any{"question": "Give me the long version"}})
 		callback(t, in)
 		waitFollowup(t, h, in, "Sources: §2 · §3")
 		parts := []*discordgo.Message{in.Original()}
 		parts = append(parts, in.Followups()...)
-		if len(parts) < 3 {
-			t.Fatalf("%d messages for 5,000 characters", len(parts))
+		if len(parts) != maxAnswerMessages {
+			t.Fatalf("%d messages for 5,000 characters, want %d", len(parts), maxAnswerMessages)
+		}
+		if last := parts[len(parts)-1].Content; !strings.Contains(last, txtAnswerCut.en) {
+			t.Errorf("the last message does not say the answer was cut: %q", abbreviate(last, 200))
 		}
 		for i, p := range parts {
 			if n := utf8.RuneCountInString(p.Content); n > 2000 {

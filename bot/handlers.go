@@ -22,7 +22,7 @@ func (b *Bot) handleTimeline(ctx context.Context, ix *interaction) error {
 			return nil, nil, err
 		}
 		b.countUsage(tl.Usage)
-		return splitMessage(renderTimeline(tl, ix.lang), maxContent), nil, nil
+		return boundedParts(plainLinks(renderTimeline(tl, ix.lang)), "", maxListMessages, ix.lang), nil, nil
 	})
 }
 
@@ -35,7 +35,7 @@ func (b *Bot) handleQuote(ctx context.Context, ix *interaction) error {
 			return nil, nil, err
 		}
 		b.countUsage(q.Usage)
-		return splitMessage(renderQuotes(q, req, ix.lang), maxContent), nil, nil
+		return boundedParts(plainLinks(renderQuotes(q, req, ix.lang)), "", maxListMessages, ix.lang), nil, nil
 	})
 }
 
@@ -58,24 +58,21 @@ func (b *Bot) handleSummary(ctx context.Context, ix *interaction) error {
 
 // answerOnce is the flow of a command whose result comes in one piece.
 func (b *Bot) answerOnce(ctx context.Context, ix *interaction, command string, produce func(context.Context) ([]string, []discordgo.MessageComponent, error)) error {
-	release, err := b.admit(ix.userID())
-	if err != nil {
-		return err
-	}
-	defer release()
-	if err := ix.deferReply(ctx, false); err != nil {
-		return fmt.Errorf("acknowledge /%s: %w", command, err)
-	}
-	start := time.Now()
-	parts, components, err := produce(ctx)
-	if err != nil {
-		return err
-	}
-	if err := (&interactionTarget{ix: ix}).finish(ctx, parts, components); err != nil {
-		return fmt.Errorf("write /%s: %w", command, err)
-	}
-	b.metrics.answerLatency.WithLabelValues(command).Observe(time.Since(start).Seconds())
-	return nil
+	return b.admitted(ix.userID(), func() error {
+		if err := ix.deferReply(ctx, false); err != nil {
+			return fmt.Errorf("acknowledge /%s: %w", command, err)
+		}
+		start := time.Now()
+		parts, components, err := produce(ctx)
+		if err != nil {
+			return err
+		}
+		if err := (&interactionTarget{ix: ix}).finish(ctx, parts, components); err != nil {
+			return fmt.Errorf("write /%s: %w", command, err)
+		}
+		b.metrics.answerLatency.WithLabelValues(command).Observe(time.Since(start).Seconds())
+		return nil
+	})
 }
 
 func renderTimeline(tl *answer.Timeline, lang string) string {

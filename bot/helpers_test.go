@@ -76,6 +76,18 @@ func (f *fakeAnswerer) Ask(ctx context.Context, req answer.AskRequest, onDelta f
 		panic("answerer exploded")
 	case strings.Contains(q, "unavailable"):
 		return nil, fault.Wrap(fault.Unavailable, errors.New("dial tcp 10.0.0.1:443: connection refused"), "model unreachable")
+	case strings.Contains(q, "flood"):
+		// A model that ignores max_tokens: 50,000 characters in 500 deltas.
+		var sb strings.Builder
+		for sb.Len() < 50_000 {
+			chunk := "Musk antwortete Altman auf X mit einem knappen Satz und erklärte es dann noch ausführlicher. "
+			sb.WriteString(chunk)
+			onDelta(chunk)
+		}
+		a.Answer = sb.String()
+		return a, nil
+	case strings.Contains(q, "links"):
+		a.Answer = "Fill in the [Offizielles Tesla-Erstattungsformular](https://evil.example/login) and see https://evil.example/preview [§2]."
 	case strings.Contains(q, "long"):
 		a.Answer = longAnswer(5000)
 	case strings.Contains(q, "mentions"):
@@ -195,6 +207,15 @@ func startBot(t testing.TB, opts Options, ans *fakeAnswerer, fopts discordtest.O
 	if ans == nil {
 		ans = newFakeAnswerer()
 	}
+	h := startBotWith(t, opts, ans, fopts, setup...)
+	h.ans = ans
+	return h
+}
+
+// startBotWith is startBot with any engine (e.g. a real one on a fake
+// model); the harness then has no fakeAnswerer.
+func startBotWith(t testing.TB, opts Options, ans Answerer, fopts discordtest.Options, setup ...func(*Bot)) *harness {
+	t.Helper()
 	fopts.Token = testToken
 	srv := discordtest.Start(t, fopts)
 	logs := &logBuffer{}
@@ -219,7 +240,7 @@ func startBot(t testing.TB, opts Options, ans *fakeAnswerer, fopts discordtest.O
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
-	h := &harness{srv: srv, bot: b, ans: ans, logs: logs}
+	h := &harness{srv: srv, bot: b, logs: logs}
 	var once sync.Once
 	var runErr error
 	h.stop = func() error {

@@ -5,30 +5,54 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/storybot/storybot/fault"
 )
 
-// The bot speaks English and German: "de" for German, "en" for everything else.
+// The bot's own words exist in English and German; every other language
+// gets them in English. Answers are another matter: the engine writes them
+// in the user's language, whatever it is (see langOfLocale).
 const (
 	langEN = "en"
 	langDE = "de"
 )
 
-// langOfLocale maps a Discord locale to the answer language.
+// langOfLocale turns a Discord locale into the BCP-47 base language the
+// user reads ("de", "fr", "es-ES" → "es", "zh-CN" → "zh"), "" when there is
+// none. It is passed to the engine as is, so that a French user gets the
+// answer in French; text.in falls back to English for the bot's own words.
 func langOfLocale(l discordgo.Locale) string {
-	if l == discordgo.German || strings.HasPrefix(string(l), "de") {
-		return langDE
+	s := strings.ToLower(strings.TrimSpace(string(l)))
+	if i := strings.IndexAny(s, "-_"); i >= 0 {
+		s = s[:i]
 	}
-	return langEN
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	return s
 }
 
 // text is one user-visible string in both languages.
 type text struct{ en, de string }
 
+// in returns the string in lang: German for "de", English for any other
+// language (the bot has no table for them).
 func (t text) in(lang string) string {
-	if lang == langDE {
+	if baseLang(lang) == langDE {
 		return t.de
 	}
 	return t.en
+}
+
+// baseLang is the language of a BCP-47 tag without its region ("de-AT" → "de").
+func baseLang(tag string) string {
+	tag = strings.ToLower(tag)
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return tag
 }
 
 // f formats the string in lang with args.
@@ -38,6 +62,10 @@ func (t text) f(lang string, args ...any) string { return fmt.Sprintf(t.in(lang)
 // the language it was asked for.
 var (
 	txtSources        = text{"Sources", "Quellen"}
+	txtAnswerCut      = text{"The answer was longer than I post, so it ends here.", "Die Antwort war länger, als ich poste; sie endet hier."}
+	txtPage           = text{"page %d of %d", "Seite %d von %d"}
+	txtPrevious       = text{"Previous", "Zurück"}
+	txtNext           = text{"Next", "Weiter"}
 	txtShowSources    = text{"Show sources", "Quellen anzeigen"}
 	txtNoCitations    = text{"These passages are no longer in the loaded stories.", "Diese Abschnitte sind nicht mehr in den geladenen Artikeln."}
 	txtContinued      = text{"continued", "Fortsetzung"}
@@ -55,7 +83,7 @@ var (
 	txtEmptyQuestion  = text{"Ask me a question about the story, e.g. “Why did Musk refund the Roadster?”", "Stell mir eine Frage zum Artikel, z. B. „Warum hat Musk den Roadster erstattet?“"}
 	txtShuttingDown   = text{"I'm restarting; please ask again in a minute.", "Ich starte gerade neu; bitte frag in einer Minute noch einmal."}
 	txtNotAllowed     = text{"I don't answer here. Ask me in one of the channels I'm set up for.", "Hier antworte ich nicht. Frag mich in einem der Kanäle, für die ich eingerichtet bin."}
-	txtRateLimited    = text{"You've asked a lot in a short time. Try again %s.", "Du hast in kurzer Zeit viel gefragt. Versuch es %s wieder."}
+	txtRateLimited    = text{"That's all the questions I can take from you for now. Try again %s.", "Mehr Fragen kann ich gerade nicht von dir annehmen. Versuch es %s wieder."}
 	txtBusy           = text{"I'm writing a lot of answers right now. Try again %s.", "Ich schreibe gerade sehr viele Antworten. Versuch es %s wieder."}
 	txtLimitedLater   = text{"Too many requests right now. Try again later.", "Gerade zu viele Anfragen. Versuch es später wieder."}
 	txtUnavailable    = text{"The language model can't be reached right now. Try again in a moment.", "Das Sprachmodell ist gerade nicht erreichbar. Versuch es gleich noch einmal."}
@@ -67,6 +95,27 @@ var (
 	txtHelpTitle      = text{"How to ask me about the story", "So fragst du mich zum Artikel"}
 	txtHelpFooter     = text{"Every answer cites the passages it rests on; quotations are verbatim.", "Jede Antwort nennt die Abschnitte, auf die sie sich stützt; Zitate sind wörtlich."}
 )
+
+// faultTexts translate the engine's messages for bad input (fault.Keyed
+// keys); the arguments come in the order of the English message's verbs.
+// A key missing here shows the engine's English message.
+var faultTexts = map[string]text{
+	"question_empty":    {"the question is empty", "die Frage ist leer"},
+	"question_too_long": {"the question is too long (%d characters, at most %d)", "die Frage ist zu lang (%d Zeichen, höchstens %d)"},
+	"story_not_found":   {"no story %q is loaded", "es ist kein Artikel %q geladen"},
+	"summary_length":    {"summary length must be short or long, not %q", "die Länge der Zusammenfassung muss kurz oder lang sein, nicht %q"},
+}
+
+// faultMessage is the user-safe message of an engine error in lang: the
+// bot's translation of its key, else the engine's own (English) message.
+func faultMessage(err error, lang string) string {
+	if key, args := fault.KeyOf(err); key != "" {
+		if t, ok := faultTexts[key]; ok && strings.Count(t.en, "%")-2*strings.Count(t.en, "%%") == len(args) {
+			return t.f(lang, args...)
+		}
+	}
+	return fault.MessageOf(err)
+}
 
 // helpLines describes each command for /help.
 var helpLines = []struct {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"container/list"
 	"fmt"
 	"strconv"
 	"strings"
@@ -88,75 +89,109 @@ func parsePeriod(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// maxBuckets bounds the per-user bucket map. Idle buckets (full again) are
-// swept first; past the bound, arbitrary buckets are dropped, which only
-// ever makes the limit more lenient for their users.
-const maxBuckets = 50_000
+// RateLimiter decides whether a user may ask a question now. The Bot uses
+// the in-process one below unless Options.Limiter gives another (one kept
+// in Redis, e.g. GCRA, for several replicas).
+type RateLimiter interface {
+	// Allow takes one question from user's allowance. When there is none
+	// left, ok is false and retryAfter says when there will be one.
+	Allow(user string) (ok bool, retryAfter time.Duration)
+	// Refund gives back the question Allow took when it was not answered
+	// for a reason that is not the user's (busy, model down, a bug).
+	Refund(user string)
+}
 
-// userLimiter is a token bucket per user. A bucket that has refilled
-// completely is the same as no bucket, so it can be evicted; that is what
-// keeps the map bounded by the users active within one period.
+// maxTrackedUsers bounds the users whose buckets are remembered: about a
+// hundred bytes each, so 50,000 are a few megabytes.
+const maxTrackedUsers = 50_000
+
+// expirePerCall is how many forgettable buckets one Allow drops at most:
+// more than the one it may add, so the map shrinks after a rush, and a
+// constant, so no call pays for a sweep of the whole map.
+const expirePerCall = 4
+
+// userLimiter is a token bucket per user, in this process. A bucket that
+// has refilled completely is the same as no bucket, so it is forgotten;
+// nothing else ever is, so forgetting never grants anyone an extra
+// question. A bucket is full at the latest one period after its last
+// question was taken (it refills from empty in one period), so the
+// buckets are kept in a list ordered by that time, and the front of the
+// list is forgotten once its period is over: O(1) per call.
+//
+// At maxTrackedUsers remembered buckets, a user without one is refused
+// (until the oldest is forgotten) rather than forgetting a bucket that is
+// not full, which would hand its user fresh questions.
 type userLimiter struct {
 	rate Rate
 	now  func() time.Time
+	max  int
 
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	lastSweep time.Time
-	max       int
+	mu    sync.Mutex
+	users map[string]*list.Element // of *userBucket
+	order list.List                // *userBucket by lastTake, oldest first
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
+type userBucket struct {
+	user     string
+	tokens   float64
+	at       time.Time // when tokens was last brought up to date
+	lastTake time.Time // when a question was last taken: full again one period later
 }
+
+var _ RateLimiter = (*userLimiter)(nil)
 
 func newUserLimiter(r Rate, now func() time.Time) *userLimiter {
-	return &userLimiter{rate: r, now: now, buckets: make(map[string]*bucket), max: maxBuckets}
+	return &userLimiter{rate: r, now: now, users: make(map[string]*list.Element), max: maxTrackedUsers}
 }
 
 // Allow takes a token from user's bucket. When the bucket is empty it
-// returns false and the time at which the next token will be there.
-func (l *userLimiter) Allow(user string) (ok bool, retryAt time.Time) {
+// returns false and the time until the next token is there.
+func (l *userLimiter) Allow(user string) (ok bool, retryAfter time.Duration) {
 	if l.rate.Unlimited() {
-		return true, time.Time{}
+		return true, 0
 	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.sweepLocked(now)
-	b := l.buckets[user]
-	if b == nil {
-		if len(l.buckets) >= l.max {
-			l.dropLocked(len(l.buckets) - l.max + 1)
+	l.expireLocked(now, expirePerCall)
+	el := l.users[user]
+	if el == nil {
+		if len(l.users) >= l.max {
+			// Refuse the newcomer; the oldest bucket is full (and
+			// forgotten) one period after its last question.
+			oldest := l.order.Front().Value.(*userBucket)
+			return false, max(oldest.lastTake.Add(l.rate.Per).Sub(now), time.Second)
 		}
-		b = &bucket{tokens: float64(l.rate.Count), at: now}
-		l.buckets[user] = b
+		el = l.order.PushBack(&userBucket{user: user, tokens: float64(l.rate.Count), at: now})
+		l.users[user] = el
 	}
+	b := el.Value.(*userBucket)
 	l.refill(b, now)
 	if b.tokens >= 1 {
 		b.tokens--
-		return true, time.Time{}
+		b.lastTake = now
+		l.order.MoveToBack(el)
+		return true, 0
 	}
 	perToken := l.rate.Per / time.Duration(l.rate.Count)
-	wait := time.Duration((1 - b.tokens) * float64(perToken))
-	return false, now.Add(wait)
+	return false, time.Duration((1 - b.tokens) * float64(perToken))
 }
 
-// Refund gives back a token taken by Allow when the question was not
-// answered after all (e.g. every answer slot was busy).
+// Refund gives back a token taken by Allow. A bucket already forgotten is
+// full: there is nothing to give back.
 func (l *userLimiter) Refund(user string) {
 	if l.rate.Unlimited() {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if b := l.buckets[user]; b != nil {
+	if el := l.users[user]; el != nil {
+		b := el.Value.(*userBucket)
 		b.tokens = min(b.tokens+1, float64(l.rate.Count))
 	}
 }
 
-func (l *userLimiter) refill(b *bucket, now time.Time) {
+func (l *userLimiter) refill(b *userBucket, now time.Time) {
 	elapsed := now.Sub(b.at)
 	if elapsed <= 0 {
 		return
@@ -165,35 +200,28 @@ func (l *userLimiter) refill(b *bucket, now time.Time) {
 	b.at = now
 }
 
-// sweepLocked evicts full buckets, at most once per period (amortized
-// O(1) per call).
-func (l *userLimiter) sweepLocked(now time.Time) {
-	if now.Sub(l.lastSweep) < l.rate.Per && len(l.buckets) < l.max {
-		return
-	}
-	l.lastSweep = now
-	for user, b := range l.buckets {
-		l.refill(b, now)
-		if b.tokens >= float64(l.rate.Count) {
-			delete(l.buckets, user)
-		}
-	}
-}
-
-func (l *userLimiter) dropLocked(n int) {
-	for user := range l.buckets {
-		if n <= 0 {
+// expireLocked forgets up to n buckets from the front of the list whose
+// period since the last question is over: they are full, so forgetting
+// them changes nothing.
+func (l *userLimiter) expireLocked(now time.Time, n int) {
+	for ; n > 0; n-- {
+		front := l.order.Front()
+		if front == nil {
 			return
 		}
-		delete(l.buckets, user)
-		n--
+		b := front.Value.(*userBucket)
+		if now.Sub(b.lastTake) < l.rate.Per {
+			return
+		}
+		l.order.Remove(front)
+		delete(l.users, b.user)
 	}
 }
 
 func (l *userLimiter) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.buckets)
+	return len(l.users)
 }
 
 // answerSlots caps the answers being written at once. A zero or negative

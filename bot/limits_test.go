@@ -94,12 +94,12 @@ func TestUserLimiter(t *testing.T) {
 				t.Fatalf("question %d refused", i+1)
 			}
 		}
-		ok, retryAt := l.Allow("ann")
+		ok, retryAfter := l.Allow("ann")
 		if ok {
 			t.Fatal("sixth question allowed")
 		}
-		if want := now.Now().Add(12 * time.Second); !retryAt.Equal(want) {
-			t.Errorf("retry at %v, want %v (one token per 12s)", retryAt, want)
+		if retryAfter != 12*time.Second {
+			t.Errorf("retry after %v, want 12s (one token per 12s)", retryAfter)
 		}
 		now.Advance(12 * time.Second)
 		if ok, _ := l.Allow("ann"); !ok {
@@ -136,7 +136,7 @@ func TestUserLimiter(t *testing.T) {
 			t.Error("kept buckets without a limit")
 		}
 	})
-	t.Run("idle buckets are evicted so the map stays bounded", func(t *testing.T) {
+	t.Run("full buckets are forgotten a few per question, so the map shrinks after a rush", func(t *testing.T) {
 		now := &manualTime{t: time.Unix(1_700_000_000, 0)}
 		l := newUserLimiter(Rate{5, time.Minute}, now.Now)
 		for i := 0; i < 10_000; i++ {
@@ -145,10 +145,50 @@ func TestUserLimiter(t *testing.T) {
 		if l.size() != 10_000 {
 			t.Fatalf("size %d, want 10000 active buckets", l.size())
 		}
-		now.Advance(2 * time.Minute) // every bucket is full again
+		now.Advance(59 * time.Second) // not full yet: nothing may be forgotten
+		l.Allow("early")
+		if l.size() != 10_001 {
+			t.Fatalf("size %d: a bucket was forgotten before it was full", l.size())
+		}
+		now.Advance(time.Second) // every bucket of the rush is full again
 		l.Allow("late")
-		if l.size() != 1 {
-			t.Errorf("size %d after the idle sweep, want 1", l.size())
+		if got, want := l.size(), 10_002-expirePerCall; got != want {
+			t.Errorf("size %d after one question, want %d (%d forgotten per question)", got, want, expirePerCall)
+		}
+		for i := 0; i < 10_000/expirePerCall; i++ {
+			l.Allow("late")
+		}
+		if l.size() != 2 {
+			t.Errorf("size %d after the rush, want 2 (early and late)", l.size())
+		}
+	})
+	t.Run("at the cap a limited user never gets another question, and newcomers are refused until a bucket is full", func(t *testing.T) {
+		now := &manualTime{t: time.Unix(1_700_000_000, 0)}
+		l := newUserLimiter(Rate{1, time.Hour}, now.Now)
+		l.max = 100
+		if ok, _ := l.Allow("limited"); !ok {
+			t.Fatal("first question refused")
+		}
+		admitted := 0
+		for i := 0; i < 10_000; i++ {
+			now.Advance(100 * time.Millisecond) // 1,000 s in all: within the hour
+			if ok, _ := l.Allow("user" + strconv.Itoa(i)); ok {
+				admitted++
+			}
+			if ok, _ := l.Allow("limited"); ok {
+				t.Fatalf("the limited user got another question after %d newcomers", i+1)
+			}
+		}
+		if admitted != 99 {
+			t.Errorf("%d newcomers admitted, want 99 (the cap less the limited user)", admitted)
+		}
+		ok, retryAfter := l.Allow("newcomer")
+		if ok || retryAfter <= 0 || retryAfter > time.Hour {
+			t.Errorf("a newcomer at the cap: ok %v, retry after %v; want a refusal with a wait within the hour", ok, retryAfter)
+		}
+		now.Advance(retryAfter)
+		if ok, _ := l.Allow("newcomer"); !ok {
+			t.Error("the newcomer was refused after the oldest bucket was full again")
 		}
 	})
 	t.Run("the map never grows past its bound", func(t *testing.T) {
@@ -184,4 +224,35 @@ func TestAnswerSlots(t *testing.T) {
 			t.Fatal("a zero cap refused")
 		}
 	}
+}
+
+// BenchmarkUserLimiterAtCap measures one check with 50,000 users
+// remembered, none of them full: a newcomer (refused) and a known user.
+//
+//	go test ./bot -run '^$' -bench UserLimiterAtCap
+func BenchmarkUserLimiterAtCap(b *testing.B) {
+	now := &manualTime{t: time.Unix(1_700_000_000, 0)}
+	l := newUserLimiter(Rate{5, time.Hour}, now.Now)
+	for i := 0; i < maxTrackedUsers; i++ {
+		l.Allow("user" + strconv.Itoa(i))
+	}
+	if l.size() != maxTrackedUsers {
+		b.Fatalf("size %d, want the cap", l.size())
+	}
+	users := make([]string, 1024)
+	for i := range users {
+		users[i] = "user" + strconv.Itoa(i*37)
+	}
+	b.Run("newcomer", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if ok, _ := l.Allow("newcomer"); ok {
+				b.Fatal("a newcomer was admitted at the cap")
+			}
+		}
+	})
+	b.Run("known", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			l.Allow(users[i%len(users)])
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 // onMessage answers a message that mentions the bot, or replies to one of
 // its answers, like /ask; the reply chain is the conversation's history.
 func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
+	defer b.guard("message")
 	m := mc.Message
 	self, _ := b.selfID.Load().(string)
 	if m == nil || m.Author == nil || m.Author.Bot || self == "" || m.Author.ID == self {
@@ -52,17 +53,17 @@ func (b *Bot) answerMessage(ctx context.Context, m *discordgo.Message, question 
 	if question == "" {
 		return &notice{kind: fault.Invalid, reason: "invalid", msg: txtEmptyQuestion}
 	}
-	release, err := b.admit(m.Author.ID)
-	if err != nil {
+	if err := checkQuestionLength(question); err != nil {
 		return err
 	}
-	defer release()
-	history := b.history(ctx, m)
-	if err := t.start(ctx, txtThinking.in(guessLang(question))); err != nil {
-		return fmt.Errorf("post placeholder: %w", err)
-	}
-	req := answer.AskRequest{Question: question, History: history}
-	return b.streamAnswer(ctx, t, req, "", "", "mention")
+	return b.admitted(m.Author.ID, func() error {
+		history := b.history(ctx, m)
+		if err := t.start(ctx, txtThinking.in(guessLang(question))); err != nil {
+			return fmt.Errorf("post placeholder: %w", err)
+		}
+		req := answer.AskRequest{Question: question, History: history}
+		return b.streamAnswer(ctx, t, req, "", "", "mention")
+	})
 }
 
 // reportMessageError is reportError for mentions: there is no ephemeral
@@ -99,6 +100,7 @@ func (t *replyTarget) send(ctx context.Context, content, replyTo string, compone
 		Content:         content,
 		Components:      components,
 		AllowedMentions: noMentions(),
+		Flags:           textFlags(0),
 		Reference:       &discordgo.MessageReference{MessageID: replyTo, ChannelID: t.channelID, GuildID: t.guildID},
 	}, discordgo.WithContext(ctx))
 }
@@ -114,7 +116,7 @@ func (t *replyTarget) start(ctx context.Context, content string) error {
 
 func (t *replyTarget) edit(ctx context.Context, id, content string, components *[]discordgo.MessageComponent) error {
 	_, err := t.b.session.ChannelMessageEditComplex(&discordgo.MessageEdit{
-		ID: id, Channel: t.channelID, Content: &content, Components: components, AllowedMentions: noMentions(),
+		ID: id, Channel: t.channelID, Content: &content, Components: components, AllowedMentions: noMentions(), Flags: textFlags(0),
 	}, discordgo.WithContext(ctx))
 	return err
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -12,8 +13,35 @@ import (
 // questionQuote heads an /ask answer with the question as a quote line,
 // so that a reply to the answer carries its question in the chain.
 func questionQuote(q string) string {
-	q = strings.Join(strings.Fields(q), " ")
+	q = strings.Join(strings.Fields(plainLinks(q)), " ")
 	return "> " + truncate(q, 300) + "\n\n"
+}
+
+// maskedLink is a Markdown link, [text](url) or [text](<url>), optionally
+// with a title: Discord shows only the text, as a link to any address.
+var maskedLink = regexp.MustCompile(`\[([^\[\]]*)\]\(\s*<?([^()<>\s]*)>?(?:\s+"[^"]*")?\s*\)`)
+
+// plainLinks shows every masked link in text a user or the model wrote as
+// what it is: "text (<url>)", the address in plain sight (the angle
+// brackets keep it from unfurling). Whatever is left that Discord could
+// still read as a masked link ("](" with something the pattern did not
+// take, such as parentheses in the address) is broken up with a space.
+func plainLinks(text string) string {
+	if !strings.Contains(text, "](") {
+		return text
+	}
+	// Each pass removes a link, innermost first, so [[a](b)](c) goes too.
+	for i := 0; i < 64 && maskedLink.MatchString(text); i++ {
+		text = maskedLink.ReplaceAllStringFunc(text, func(m string) string {
+			sub := maskedLink.FindStringSubmatch(m)
+			label, url := strings.TrimSpace(sub[1]), sub[2]
+			if url == "" {
+				return label
+			}
+			return label + " (<" + url + ">)"
+		})
+	}
+	return strings.ReplaceAll(text, "](", "] (")
 }
 
 // truncate shortens s to at most n runes, ending with "…" when cut.
@@ -30,7 +58,7 @@ func truncate(s string, n int) string {
 // progressContent is what the first message shows while the answer is
 // being written: the beginning of it, with an ellipsis.
 func progressContent(prefix, text string) string {
-	s := prefix + strings.TrimSpace(text) + " …"
+	s := prefix + strings.TrimSpace(plainLinks(text)) + " …"
 	if utf8.RuneCountInString(s) <= maxContent {
 		return s
 	}
@@ -38,17 +66,65 @@ func progressContent(prefix, text string) string {
 }
 
 // renderWithSources appends the compact sources line and the engine's
-// note to body, splits it into messages and builds the "Show sources"
-// button (nil when nothing is cited).
+// note to body (the model's text: its masked links are shown plainly),
+// splits it into at most maxAnswerMessages messages and builds the "Show
+// sources" button (nil when nothing is cited).
 func renderWithSources(body, note string, cits []answer.Citation, lang string) ([]string, []discordgo.MessageComponent) {
-	text := strings.TrimSpace(body)
+	var tail []string
 	if line := sourcesLine(cits, lang); line != "" {
-		text += "\n\n" + line
+		tail = append(tail, truncate(line, maxContent/4))
 	}
 	if note = strings.Join(strings.Fields(note), " "); note != "" {
-		text += "\n-# " + note
+		tail = append(tail, "-# "+truncate(plainLinks(note), maxContent/4))
 	}
-	return splitMessage(text, maxContent), sourcesButton(cits, lang)
+	return boundedParts(plainLinks(body), strings.Join(tail, "\n"), maxAnswerMessages, lang), sourcesButton(cits, lang)
+}
+
+// maxAnswerMessages is how many messages one answer (/ask, a mention,
+// /summary) posts at most: about 4,000 characters, however much text the
+// model sends. maxListMessages bounds /timeline and /quote, whose items
+// come from the story.
+const (
+	maxAnswerMessages = 2
+	maxListMessages   = 5
+)
+
+// boundedParts splits body, followed by tail (small print such as the
+// sources line), into at most maxParts messages. A body too long for them
+// is cut at a good boundary and ends with a visible note saying so; the
+// tail is always kept.
+func boundedParts(body, tail string, maxParts int, lang string) []string {
+	body, tail = strings.TrimSpace(body), strings.TrimSpace(tail)
+	join := func(b, t string) string {
+		if t == "" {
+			return b
+		}
+		if b == "" {
+			return t
+		}
+		return b + "\n\n" + t
+	}
+	// More than the messages can hold is cut anyway: do not split it all.
+	capacity := maxParts * maxContent
+	cut := longerThan(body, capacity)
+	if cut {
+		body = body[:byteIndexOfRune(body, capacity)]
+	} else if parts := splitMessage(join(body, tail), maxContent); len(parts) <= maxParts {
+		return parts
+	}
+	note := "-# " + txtAnswerCut.in(lang)
+	parts := splitMessage(body, maxContent)
+	if len(parts) > maxParts {
+		parts = parts[:maxParts]
+	}
+	// The last message keeps what fits beside the note and the tail.
+	room := maxContent - utf8.RuneCountInString(join("…\n"+note, tail)) - 1
+	last := parts[len(parts)-1]
+	if longerThan(last, room) {
+		last = splitMessage(last, room)[0]
+	}
+	parts[len(parts)-1] = join(last+" …\n"+note, tail)
+	return parts
 }
 
 // sourcesLine is "-# Sources: §2 · §3" (German "Quellen: …"), "" when nothing is cited.

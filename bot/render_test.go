@@ -63,18 +63,47 @@ func TestSourcesCustomID(t *testing.T) {
 	})
 }
 
-func TestRenderWithSourcesSplitsLongAnswers(t *testing.T) {
-	body := longAnswer(5000)
-	parts, comps := renderWithSources(body, "offline answer", []answer.Citation{{ID: "§1", Story: "s"}}, langEN)
-	if len(parts) < 3 {
-		t.Fatalf("%d parts for 5,000 characters", len(parts))
-	}
-	last := parts[len(parts)-1]
-	if !strings.Contains(last, "-# Sources: §1") || !strings.HasSuffix(last, "-# offline answer") {
-		t.Errorf("last part does not end with the sources line and note: %q", tail(last, 80))
-	}
-	if len(comps) != 1 {
-		t.Errorf("components %+v", comps)
+func TestRenderWithSourcesBoundsLongAnswers(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		body    string
+		lang    string
+		wantCut bool
+	}{
+		{"a 3,000-character answer fits in two messages, whole", longAnswer(3000), langEN, false},
+		{"a 5,000-character answer is cut to two messages with a note", longAnswer(5000), langEN, true},
+		{"a 50,000-character answer is cut to two messages with a note", longAnswer(50_000), langEN, true},
+		{"a 50,000-character answer in one line without spaces too", strings.Repeat("ü", 50_000), langEN, true},
+		{"the note is in German for a German user", longAnswer(50_000), langDE, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			parts, comps := renderWithSources(tt.body, "offline answer", []answer.Citation{{ID: "§1", Story: "s"}}, tt.lang)
+			if len(parts) == 0 || len(parts) > maxAnswerMessages {
+				t.Fatalf("%d parts, want 1 to %d", len(parts), maxAnswerMessages)
+			}
+			for i, p := range parts {
+				if n := utf8.RuneCountInString(p); n > maxContent {
+					t.Errorf("part %d has %d characters", i, n)
+				}
+				if strings.Count(p, "```")%2 != 0 {
+					t.Errorf("part %d leaves a code block open", i)
+				}
+			}
+			last := parts[len(parts)-1]
+			sources := "-# " + txtSources.in(tt.lang) + ": §1"
+			if !strings.Contains(last, sources) || !strings.HasSuffix(last, "-# offline answer") {
+				t.Errorf("last part does not end with the sources line and note: %q", tail(last, 80))
+			}
+			if cut := strings.Contains(last, txtAnswerCut.in(tt.lang)); cut != tt.wantCut {
+				t.Errorf("cut note shown = %v, want %v", cut, tt.wantCut)
+			}
+			if !tt.wantCut {
+				checkParts(t, strings.TrimSpace(plainLinks(tt.body))+"\n\n"+sources+"\n-# offline answer", parts, maxContent)
+			}
+			if len(comps) != 1 {
+				t.Errorf("components %+v", comps)
+			}
+		})
 	}
 }
 

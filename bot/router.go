@@ -42,6 +42,11 @@ type interaction struct {
 	received time.Time
 	command  string // metrics label
 	initial  responder
+	// limits holds the rate-limit buckets of this interaction's REST calls
+	// (its webhook URLs). Discord limits them per interaction token, and a
+	// bucket in the session's limiter would be kept for ever, one per
+	// interaction: these go with the interaction.
+	limits *discordgo.RateLimiter
 
 	mu    sync.Mutex
 	state ackState
@@ -79,6 +84,30 @@ func (ix *interaction) ackState() ackState {
 	return ix.state
 }
 
+// request sends one REST call about this interaction, under its own
+// rate-limit buckets (see limits). data nil sends no body.
+func (ix *interaction) request(ctx context.Context, method, uri string, data any) ([]byte, error) {
+	var body []byte
+	if data != nil {
+		var err error
+		if body, err = discordgo.Marshal(data); err != nil {
+			return nil, fmt.Errorf("encode %s request: %w", method, err)
+		}
+	}
+	bucket := ix.limits.LockBucket(strings.SplitN(uri, "?", 2)[0])
+	return ix.b.session.RequestWithLockedBucket(method, uri, "application/json", body, bucket, 0, discordgo.WithContext(ctx))
+}
+
+// textFlags are the flags of a message the bot writes: a message that
+// carries text (a question, an answer, a note) and no embeds of the bot's
+// own has embeds suppressed, so that no link in it unfurls into a preview.
+func textFlags(embeds int) discordgo.MessageFlags {
+	if embeds == 0 {
+		return discordgo.MessageFlagsSuppressEmbeds
+	}
+	return 0
+}
+
 // deferReply acknowledges with "thinking…" (type 5); the answer follows by
 // editing the original response.
 func (ix *interaction) deferReply(ctx context.Context, ephemeral bool) error {
@@ -94,7 +123,15 @@ func (ix *interaction) deferReply(ctx context.Context, ephemeral bool) error {
 // reply answers at once with a message (type 4).
 func (ix *interaction) reply(ctx context.Context, data *discordgo.InteractionResponseData) error {
 	data.AllowedMentions = noMentions()
+	data.Flags |= textFlags(len(data.Embeds))
 	return ix.respond(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data}, ackReplied)
+}
+
+// messageEdit is a webhook message edit with the flags Discord takes on
+// an edit (SUPPRESS_EMBEDS); discordgo's WebhookEdit has no such field.
+type messageEdit struct {
+	*discordgo.WebhookEdit
+	Flags discordgo.MessageFlags `json:"flags,omitempty"`
 }
 
 // editOriginal replaces the original response (after deferReply or reply).
@@ -103,19 +140,31 @@ func (ix *interaction) reply(ctx context.Context, data *discordgo.InteractionRes
 // webhook-message edit under one rate-limit bucket ("webhooks//"), so the
 // edits of all answers in flight would queue behind each other, one REST
 // round trip at a time. Discord limits these edits per interaction token,
-// and so does this call: its bucket is the message's own URL.
+// and so does this call: its bucket is the message's own URL, in the
+// interaction's own limiter.
 func (ix *interaction) editOriginal(ctx context.Context, edit *discordgo.WebhookEdit) error {
 	edit.AllowedMentions = noMentions()
+	embeds := 0
+	if edit.Embeds != nil {
+		embeds = len(*edit.Embeds)
+	}
 	uri := discordgo.EndpointWebhookMessage(ix.AppID, ix.Token, "@original")
-	_, err := ix.b.session.RequestWithBucketID(http.MethodPatch, uri, edit, uri, discordgo.WithContext(ctx))
+	_, err := ix.request(ctx, http.MethodPatch, uri, messageEdit{WebhookEdit: edit, Flags: textFlags(embeds)})
 	return err
 }
 
 // followup sends another message for the interaction.
 func (ix *interaction) followup(ctx context.Context, params *discordgo.WebhookParams) error {
 	params.AllowedMentions = noMentions()
-	_, err := ix.b.session.FollowupMessageCreate(ix.Interaction, true, params, discordgo.WithContext(ctx))
+	params.Flags |= textFlags(len(params.Embeds))
+	_, err := ix.request(ctx, http.MethodPost, discordgo.EndpointWebhookToken(ix.AppID, ix.Token)+"?wait=true", params)
 	return err
+}
+
+// update replaces the message whose component was clicked (callback type 7).
+func (ix *interaction) update(ctx context.Context, data *discordgo.InteractionResponseData) error {
+	data.AllowedMentions = noMentions()
+	return ix.respond(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: data}, ackReplied)
 }
 
 // replyPrivately shows a message to the user alone, however far the
@@ -133,7 +182,7 @@ func (ix *interaction) replyPrivately(ctx context.Context, content string, embed
 	case ackDeferredEphemeral:
 		return ix.editOriginal(ctx, &discordgo.WebhookEdit{Content: &content, Embeds: &embeds})
 	case ackDeferred:
-		if err := ix.b.session.InteractionResponseDelete(ix.Interaction, discordgo.WithContext(ctx)); err != nil {
+		if _, err := ix.request(ctx, http.MethodDelete, discordgo.EndpointInteractionResponseActions(ix.AppID, ix.Token), nil); err != nil {
 			ix.b.log.Debug("delete original response", "err", ix.b.scrub(err.Error()))
 		}
 	}
@@ -149,7 +198,9 @@ func noMentions() *discordgo.MessageAllowedMentions {
 // onInteraction handles one interaction from either mode. initial sends
 // the first response.
 func (b *Bot) onInteraction(i *discordgo.Interaction, initial responder) {
-	ix := &interaction{Interaction: i, b: b, lang: langOfLocale(i.Locale), received: time.Now(), command: commandLabel(i), initial: initial}
+	defer b.guard("interaction")
+	ix := &interaction{Interaction: i, b: b, lang: langOfLocale(i.Locale), received: time.Now(), command: commandLabel(i), initial: initial,
+		limits: discordgo.NewRatelimiter()}
 	if !b.begin() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -224,8 +275,11 @@ func (b *Bot) dispatch(ctx context.Context, ix *interaction) error {
 		if err := b.checkAllowed(ix.GuildID, ix.ChannelID); err != nil {
 			return err
 		}
-		if id := ix.MessageComponentData().CustomID; strings.HasPrefix(id, sourcesPrefix) {
+		switch id := ix.MessageComponentData().CustomID; {
+		case strings.HasPrefix(id, sourcesPrefix):
 			return b.handleShowSources(ctx, ix, id)
+		case strings.HasPrefix(id, storiesPrefix):
+			return b.handleStoriesPage(ctx, ix, id)
 		}
 	}
 	return &notice{kind: fault.Invalid, reason: "unknown", msg: txtUnknownCommand}
@@ -246,8 +300,11 @@ func commandLabel(i *discordgo.Interaction) string {
 		}
 		return name
 	case discordgo.InteractionMessageComponent:
-		if strings.HasPrefix(i.MessageComponentData().CustomID, sourcesPrefix) {
+		switch id := i.MessageComponentData().CustomID; {
+		case strings.HasPrefix(id, sourcesPrefix):
 			return "sources_button"
+		case strings.HasPrefix(id, storiesPrefix):
+			return "sources_page"
 		}
 		return "component_unknown"
 	case discordgo.InteractionPing:
@@ -267,24 +324,39 @@ func (b *Bot) checkAllowed(guildID, channelID string) error {
 	return nil
 }
 
-// admit applies the per-user rate limit and the cap on answers in
-// progress; release frees the answer slot.
-func (b *Bot) admit(user string) (release func(), err error) {
-	ok, retryAt := b.limiter.Allow(user)
+// admitted runs fn, the answer to one question of user, within the
+// per-user rate limit and the cap on answers in progress. The question
+// taken from the user's allowance is given back when the answer fails for
+// a reason that is not the user's (the model is down, Discord failed, a
+// bug, a shutdown): only bad input and refusals keep it spent.
+func (b *Bot) admitted(user string, fn func() error) error {
+	ok, retryAfter := b.limiter.Allow(user)
 	if !ok {
 		b.metrics.rateLimited.WithLabelValues("user").Inc()
-		return nil, &notice{kind: fault.Limited, reason: "rate_limited", msg: txtRateLimited, retryAt: retryAt}
+		return &notice{kind: fault.Limited, reason: "rate_limited", msg: txtRateLimited, retryAt: b.now().Add(retryAfter)}
 	}
 	if !b.slots.TryAcquire() {
 		b.limiter.Refund(user)
 		b.metrics.rateLimited.WithLabelValues("capacity").Inc()
-		return nil, &notice{kind: fault.Limited, reason: "busy", msg: txtBusy, retryAt: b.now().Add(busyRetry)}
+		return &notice{kind: fault.Limited, reason: "busy", msg: txtBusy, retryAt: b.now().Add(busyRetry)}
 	}
 	b.metrics.inProgress.Inc()
-	return func() {
+	defer func() {
 		b.metrics.inProgress.Dec()
 		b.slots.Release()
-	}, nil
+	}()
+	err := recoverPanic(fn)
+	if err != nil && !usersFault(err) {
+		b.limiter.Refund(user)
+	}
+	return err
+}
+
+// usersFault reports whether a failed answer is down to the user's
+// request: bad input, or a story or speaker that does not exist.
+func usersFault(err error) bool {
+	k := errorKind(err)
+	return k == fault.Invalid || k == fault.NotFound
 }
 
 // busyRetry is the wait suggested when every answer slot is taken.
@@ -363,12 +435,12 @@ func userMessage(err error, lang, errID string) string {
 		case fault.Unavailable:
 			msg = txtUnavailable.in(lang)
 		case fault.Invalid:
-			msg = fault.MessageOf(err)
+			msg = faultMessage(err, lang)
 			if msg == "" {
 				msg = txtInvalid.in(lang)
 			}
 		case fault.NotFound:
-			msg = fault.MessageOf(err)
+			msg = faultMessage(err, lang)
 			if msg == "" {
 				msg = txtNotFound.in(lang)
 			}
@@ -448,8 +520,27 @@ func (b *Bot) scrub(s string) string {
 }
 
 // restResponder answers over REST: the gateway mode's initial response.
+// Its one call gets a rate-limit bucket of its own, not one kept in the
+// session's limiter for ever (see interaction.limits).
 func (b *Bot) restResponder(i *discordgo.Interaction) responder {
 	return func(ctx context.Context, resp *discordgo.InteractionResponse) error {
-		return b.session.InteractionRespond(i, resp, discordgo.WithContext(ctx))
+		uri := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+		body, err := discordgo.Marshal(resp)
+		if err != nil {
+			return fmt.Errorf("encode interaction response: %w", err)
+		}
+		bucket := discordgo.NewRatelimiter().LockBucket(uri)
+		_, err = b.session.RequestWithLockedBucket(http.MethodPost, uri, "application/json", body, bucket, 0, discordgo.WithContext(ctx))
+		return err
+	}
+}
+
+// guard is deferred at the top of every goroutine that handles outside
+// data (interactions, messages): a panic that escaped the handler's own
+// recovery is logged with an error id and the stack instead of taking
+// the bot down.
+func (b *Bot) guard(what string) {
+	if r := recover(); r != nil {
+		b.log.Error(what+" handler panicked", "err_id", newErrorID(), "err", b.scrub(fmt.Sprint(r)), "stack", string(debug.Stack()))
 	}
 }

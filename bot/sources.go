@@ -4,19 +4,46 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/answer"
+	"github.com/storybot/storybot/fault"
 )
 
-// handleSources lists the loaded stories (ephemeral, instant: no model involved).
+// handleSources lists the loaded stories (ephemeral, instant: no model
+// involved) in one message, a page of them at a time, with Previous and
+// Next buttons when there is more than one page.
 func (b *Bot) handleSources(ctx context.Context, ix *interaction) error {
+	if err := ix.reply(ctx, b.storiesPage(ix.lang, 0)); err != nil {
+		return fmt.Errorf("reply /sources: %w", err)
+	}
+	return nil
+}
+
+// handleStoriesPage turns the /sources message to the page a Previous or
+// Next button names. The page number is all the state there is, in the
+// button's custom_id, so any replica in either mode can serve the click.
+func (b *Bot) handleStoriesPage(ctx context.Context, ix *interaction, customID string) error {
+	page, ok := decodeStoriesPageID(customID)
+	if !ok {
+		return &notice{kind: fault.Invalid, reason: "unknown", msg: txtUnknownCommand}
+	}
+	if err := ix.update(ctx, b.storiesPage(ix.lang, page)); err != nil {
+		return fmt.Errorf("turn /sources to page %d: %w", page+1, err)
+	}
+	return nil
+}
+
+// storiesPage is page (from 0; clamped) of the loaded stories: at most 10
+// embeds and 6,000 characters of them, the page number and the buttons.
+func (b *Bot) storiesPage(lang string, page int) *discordgo.InteractionResponseData {
 	stories := b.ans.Stories()
 	if len(stories) == 0 {
-		return ix.reply(ctx, &discordgo.InteractionResponseData{Content: txtNoStories.in(ix.lang), Flags: discordgo.MessageFlagsEphemeral})
+		return &discordgo.InteractionResponseData{Content: txtNoStories.in(lang), Flags: discordgo.MessageFlagsEphemeral}
 	}
 	var embeds []*discordgo.MessageEmbed
 	for _, s := range stories {
@@ -26,26 +53,51 @@ func (b *Bot) handleSources(ctx context.Context, ix *interaction) error {
 		}
 		var lines []string
 		if s.Source != "" {
-			lines = append(lines, txtSource.in(ix.lang)+": "+s.Source)
+			lines = append(lines, txtSource.in(lang)+": "+s.Source)
 		}
-		lines = append(lines, txtPassages.f(ix.lang, s.Passages))
+		lines = append(lines, txtPassages.f(lang, s.Passages))
 		if len(stories) > 1 {
 			lines = append(lines, "-# id: `"+s.ID+"`")
 		}
-		embeds = append(embeds, textEmbeds(title, strings.Join(lines, "\n"), "", ix.lang)...)
+		embeds = append(embeds, textEmbeds(title, strings.Join(lines, "\n"), "", lang)...)
 	}
 	pages := embedPages(embeds)
-	if err := ix.reply(ctx, &discordgo.InteractionResponseData{
-		Content: "**" + txtStories.in(ix.lang) + "**", Embeds: pages[0], Flags: discordgo.MessageFlagsEphemeral,
-	}); err != nil {
-		return fmt.Errorf("reply /sources: %w", err)
+	page = min(max(page, 0), len(pages)-1)
+	data := &discordgo.InteractionResponseData{
+		Content: "**" + txtStories.in(lang) + "**", Embeds: pages[page], Flags: discordgo.MessageFlagsEphemeral,
+		// An update must clear the buttons of a list that shrank to one page.
+		Components: []discordgo.MessageComponent{},
 	}
-	for _, page := range pages[1:] {
-		if err := ix.followup(ctx, &discordgo.WebhookParams{Embeds: page, Flags: discordgo.MessageFlagsEphemeral}); err != nil {
-			return fmt.Errorf("follow up /sources: %w", err)
-		}
+	if len(pages) > 1 {
+		data.Content += " · " + txtPage.f(lang, page+1, len(pages))
+		data.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.Button{Label: txtPrevious.in(lang), Style: discordgo.SecondaryButton, CustomID: storiesPageID(page-1, "prev"), Disabled: page == 0},
+			discordgo.Button{Label: txtNext.in(lang), Style: discordgo.SecondaryButton, CustomID: storiesPageID(page+1, "next"), Disabled: page == len(pages)-1},
+		}}}
 	}
-	return nil
+	return data
+}
+
+// storiesPrefix starts the custom_id of a /sources page button:
+// "stories:3:next" shows page 3 (from 0); the direction keeps the two
+// buttons' ids apart even when both are disabled.
+const storiesPrefix = "stories:"
+
+func storiesPageID(page int, direction string) string {
+	return storiesPrefix + strconv.Itoa(max(page, 0)) + ":" + direction
+}
+
+func decodeStoriesPageID(id string) (int, bool) {
+	rest, ok := strings.CutPrefix(id, storiesPrefix)
+	if !ok {
+		return 0, false
+	}
+	num, _, _ := strings.Cut(rest, ":")
+	page, err := strconv.Atoi(num)
+	if err != nil || page < 0 {
+		return 0, false
+	}
+	return page, true
 }
 
 // handleShowSources answers a "Show sources" click with the cited

@@ -27,6 +27,8 @@ const fenceClose = "\n```"
 // space; never inside a word, a link or inline code unless one of them is
 // longer than a whole part. A code block that has to be cut is closed at
 // the end of one part and reopened (with its language) in the next.
+// Nothing else changes: joined back with the whitespace at each cut, and
+// without those added fence lines, the parts are the (trimmed) text.
 func splitMessage(text string, limit int) []string {
 	text = strings.TrimSpace(text)
 	if text == "" {

@@ -1,9 +1,11 @@
 package bot
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -73,12 +75,64 @@ func checkParts(t *testing.T, text string, parts []string, limit int) {
 			t.Errorf("span %q was cut", span)
 		}
 	}
+	if err := rejoins(text, parts); err != nil {
+		t.Error(err)
+	}
 	// Nothing is lost: the words of the text come out in order.
 	got := dropFences(strings.Fields(strings.Join(parts, " ")))
 	want := dropFences(strings.Fields(text))
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("words differ after splitting")
 	}
+}
+
+// rejoins checks that parts are text cut up, nothing else: joined back
+// with the whitespace at each cut, and without the code fences a cut in a
+// code block adds ("\n```" closing a part, "```lang\n" reopening the
+// next), they are the text (as splitMessage documents).
+func rejoins(text string, parts []string) error {
+	rest := strings.TrimSpace(text)
+	for i, p := range parts {
+		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+		cands := []string{p}
+		reopened, hasOpen := cutReopenedFence(p)
+		if i > 0 && hasOpen {
+			cands = append(cands, reopened)
+		}
+		if closed, ok := strings.CutSuffix(p, fenceClose); ok && i < len(parts)-1 {
+			cands = append(cands, closed)
+			if both, ok := cutReopenedFence(closed); ok && i > 0 {
+				cands = append(cands, both)
+			}
+		}
+		matched := false
+		for _, c := range cands {
+			c = strings.TrimLeftFunc(c, unicode.IsSpace)
+			if strings.HasPrefix(rest, c) {
+				rest, matched = rest[len(c):], true
+				break
+			}
+		}
+		if !matched {
+			return fmt.Errorf("part %d of %d is not the text at that point:\npart %q\ntext %q", i+1, len(parts), head(p, 60), head(rest, 60))
+		}
+	}
+	if strings.TrimSpace(rest) != "" {
+		return fmt.Errorf("the parts lose the end of the text: %q", head(rest, 60))
+	}
+	return nil
+}
+
+// cutReopenedFence removes a leading "```lang\n" from p.
+func cutReopenedFence(p string) (string, bool) {
+	if !strings.HasPrefix(p, "```") {
+		return p, false
+	}
+	nl := strings.IndexByte(p, '\n')
+	if nl < 0 {
+		return p, false
+	}
+	return p[nl+1:], true
 }
 
 func dropFences(words []string) []string {
@@ -176,13 +230,17 @@ func FuzzSplitMessage(f *testing.F) {
 		if limit < 1 || limit > 5000 || !utf8.ValidString(text) {
 			return
 		}
-		for _, p := range splitMessage(text, limit) {
+		parts := splitMessage(text, limit)
+		for _, p := range parts {
 			if n := utf8.RuneCountInString(p); n > limit {
 				t.Fatalf("part of %d characters over limit %d", n, limit)
 			}
 			if strings.TrimSpace(p) == "" {
 				t.Fatalf("empty part")
 			}
+		}
+		if err := rejoins(text, parts); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

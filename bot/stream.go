@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -40,6 +41,7 @@ type streamEditor struct {
 
 	lastEnd time.Time // when the last edit finished; zero before the first
 	broken  bool      // a progress edit failed for good; skip the rest
+	failure error     // a panic in an edit (rendering model text): set before exited closes
 }
 
 type finalEdit struct {
@@ -77,22 +79,30 @@ func (e *streamEditor) Update(text string) {
 
 // Final drops any pending progress edit, waits until the interval since
 // the last edit has passed, runs fn (the final edit) and stops the editor.
+// When an edit panicked, the editor is gone and Final returns the panic
+// as a *panicError without running fn: the caller reports it.
 func (e *streamEditor) Final(ctx context.Context, fn func(ctx context.Context) error) error {
 	req := finalEdit{fn: fn, done: make(chan error, 1)}
 	select {
 	case e.finalCh <- req:
 	case <-e.exited:
+		if e.failure != nil {
+			return e.failure
+		}
 		return fn(ctx)
 	}
 	select {
 	case err := <-req.done:
 		return err
 	case <-e.exited:
-		// The loop ended (its context is done) before running fn.
+		// The loop ended (its context is done, or an edit panicked) before running fn.
 		select {
 		case err := <-req.done:
 			return err
 		default:
+			if e.failure != nil {
+				return e.failure
+			}
 			return ctx.Err()
 		}
 	}
@@ -130,7 +140,15 @@ func (e *streamEditor) pending() bool {
 }
 
 func (e *streamEditor) run(ctx context.Context) {
+	// The edits render model text: a panic there must not take the bot
+	// down. It ends the editor; Final hands it to the caller, who logs it
+	// with an error id and tells the user.
 	defer close(e.exited)
+	defer func() {
+		if r := recover(); r != nil {
+			e.failure = &panicError{value: r, stack: debug.Stack()}
+		}
+	}()
 	var final *finalEdit
 	for {
 		// Wait for something to send.

@@ -47,6 +47,12 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Err     error
+	// Key names the message for translation ("question_too_long"), Args
+	// are its arguments in the order of Message's verbs; "" when the
+	// message is not meant to be translated. A front end with its own
+	// strings (the bot) shows its text for Key, and Message otherwise.
+	Key  string
+	Args []any
 }
 
 func (e *Error) Error() string {
@@ -64,6 +70,13 @@ func (e *Error) Unwrap() error { return e.Err }
 // New returns an Error of kind k with a user-safe message.
 func New(k Kind, format string, args ...any) *Error {
 	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// Keyed returns an Error of kind k whose user-safe message has a key for
+// translation: format and args make the English Message; key and args
+// let a front end say the same in the user's language.
+func Keyed(k Kind, key, format string, args ...any) *Error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...), Key: key, Args: args}
 }
 
 // Wrap returns an Error of kind k with a user-safe message and the underlying cause.
@@ -87,4 +100,14 @@ func MessageOf(err error) string {
 		return e.Message
 	}
 	return ""
+}
+
+// KeyOf returns the translation key and arguments of the first *Error in
+// err's chain ("" when it has none).
+func KeyOf(err error) (key string, args []any) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Key, e.Args
+	}
+	return "", nil
 }

@@ -33,3 +33,17 @@ func TestKindAndMessageSurviveWrapping(t *testing.T) {
 		t.Errorf("Error() = %q; the log keeps the cause, the user message does not", w.Error())
 	}
 }
+
+func TestKeyedErrorKeepsItsKeyThroughWrapping(t *testing.T) {
+	err := fmt.Errorf("ask: %w", Keyed(Invalid, "question_too_long", "the question is too long (%d characters, at most %d)", 2500, 2000))
+	if m := MessageOf(err); m != "the question is too long (2500 characters, at most 2000)" {
+		t.Errorf("message %q", m)
+	}
+	key, args := KeyOf(err)
+	if key != "question_too_long" || len(args) != 2 || args[0] != 2500 || args[1] != 2000 {
+		t.Errorf("key %q args %v", key, args)
+	}
+	if key, _ := KeyOf(errors.New("plain")); key != "" {
+		t.Errorf("a plain error has key %q", key)
+	}
+}
