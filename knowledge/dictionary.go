@@ -87,7 +87,15 @@ func loadDictionary(data []byte) (*dictionary, error) {
 // lookup returns the translations of a key (see EncodeDictionary),
 // likeliest first; nil when the dictionary does not have it. A corrupt entry
 // ends the list where it breaks.
-func (d *dictionary) lookup(key string) []Translation {
+func (d *dictionary) lookup(key string) (out []Translation) {
+	// vellum trusts its bytes and panics on damaged ones; the embedded file
+	// is checked whole by the tests, and a damaged one must still not take
+	// a search down with it.
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
 	off, ok, err := d.fst.Get([]byte(key))
 	if err != nil || !ok || off >= uint64(len(d.values)) {
 		return nil
@@ -98,7 +106,7 @@ func (d *dictionary) lookup(key string) []Translation {
 		return nil
 	}
 	v = v[k:]
-	out := make([]Translation, 0, cnt)
+	out = make([]Translation, 0, cnt)
 	for range cnt {
 		if len(v) < 2 {
 			break
