@@ -293,6 +293,11 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 func englishKeys(s string) (surface, stemmed string) {
 	var ws []string
 	words(s, func(w string) { ws = append(ws, w) })
+	return englishKeysOf(ws)
+}
+
+// englishKeysOf is englishKeys of words already folded.
+func englishKeysOf(ws []string) (surface, stemmed string) {
 	for len(ws) > 0 && leadIn[ws[0]] {
 		ws = ws[1:]
 	}
