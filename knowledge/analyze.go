@@ -203,25 +203,33 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 		}
 		top := ts[0].Weight
 		seen := map[string]bool{}
+		add := func(t string, tr Translation, strong bool) {
+			if stopWords[t] || seen[t] {
+				return
+			}
+			seen[t] = true
+			for _, lang := range [2]string{"de", "en"} {
+				if lang == "en" && !tr.either {
+					continue // a dictionary translation is German
+				}
+				st := stem(t, lang)
+				c.add(st, tr.Weight)
+				if strong {
+					flat(st)
+				}
+			}
+			if split != nil {
+				split(t, func(part string) { c.add(stem(part, "de"), tr.Weight) })
+			}
+			wordGrams(t, func(g string) { qa.grams = append(qa.grams, g) })
+		}
 		for i, tr := range ts {
 			strong := i < maxStrongTranslations && tr.Weight >= top/2
-			words(tr.German, func(t string) {
-				if stopWords[t] || seen[t] {
-					return
-				}
-				seen[t] = true
-				for _, lang := range [2]string{"de", "en"} {
-					st := stem(t, lang)
-					c.add(st, tr.Weight)
-					if strong {
-						flat(st)
-					}
-					if lang == "de" && split != nil {
-						split(t, func(part string) { c.add(stem(part, "de"), tr.Weight) })
-					}
-				}
-				wordGrams(t, func(g string) { qa.grams = append(qa.grams, g) })
-			})
+			if !tr.either {
+				add(tr.German, tr, strong) // stored folded, one word
+				continue
+			}
+			words(tr.German, func(t string) { add(t, tr, strong) })
 		}
 	}
 
@@ -260,7 +268,7 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 		}
 		seenConcept[key] = true
 		var c concept
-		addTranslations(&c, translationsOf(w, english))
+		addTranslations(&c, translationsOf(ws[i:i+1], english))
 		if len(c) > 0 {
 			qa.concepts = append(qa.concepts, c)
 		}
@@ -270,7 +278,7 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 				if i+n > len(ws) || slices.ContainsFunc(ws[i+1:i+n], func(x string) bool { return stopWords[x] }) {
 					continue
 				}
-				if ts := Translate(strings.Join(ws[i:i+n], " ")); ts != nil {
+				if ts := translateWords(ws[i : i+n]); ts != nil {
 					var pc concept
 					addTranslations(&pc, ts)
 					qa.concepts = append(qa.concepts, pc)
@@ -282,18 +290,19 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 	return qa
 }
 
-// translationsOf returns the German translations of a folded question word:
+// translationsOf returns the German translations of a folded question word
+// (a slice of one, as translateWords takes it):
 // the curated lexicon's, each certain (it was written for news questions),
 // and, in an English question, the dictionary's, weighed by likelihood. A
 // German question's words are not looked up in the English dictionary, where
 // many would mean something else ("Rat", "Gift").
-func translationsOf(w string, english bool) []Translation {
+func translationsOf(w []string, english bool) []Translation {
 	var out []Translation
-	for _, t := range translations(w) {
-		out = append(out, Translation{German: t, Weight: 1})
+	for _, t := range translations(w[0]) {
+		out = append(out, Translation{German: t, Weight: 1, either: true})
 	}
 	if english {
-		out = append(out, Translate(w)...)
+		out = append(out, translateWords(w)...)
 	}
 	return out
 }

@@ -46,6 +46,9 @@ type dictionary struct {
 type Translation struct {
 	German string
 	Weight float32
+	// either marks a translation of the curated lexicon, which works both
+	// ways: its words may be English or German, and may be several.
+	either bool
 }
 
 var (
@@ -87,7 +90,15 @@ func loadDictionary(data []byte) (*dictionary, error) {
 // lookup returns the translations of a key (see EncodeDictionary),
 // likeliest first; nil when the dictionary does not have it. A corrupt entry
 // ends the list where it breaks.
-func (d *dictionary) lookup(key string) []Translation {
+func (d *dictionary) lookup(key string) (out []Translation) {
+	// vellum trusts its bytes and panics on damaged ones; the embedded file
+	// is checked whole by the tests, and a damaged one must still not take
+	// a search down with it.
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
 	off, ok, err := d.fst.Get([]byte(key))
 	if err != nil || !ok || off >= uint64(len(d.values)) {
 		return nil
@@ -98,7 +109,7 @@ func (d *dictionary) lookup(key string) []Translation {
 		return nil
 	}
 	v = v[k:]
-	out := make([]Translation, 0, cnt)
+	out = make([]Translation, 0, cnt)
 	for range cnt {
 		if len(v) < 2 {
 			break
@@ -146,15 +157,26 @@ func numBlocks(n int) int { return (n + stringBlock - 1) / stringBlock }
 
 // Translate returns the dictionary's German translations of an English word
 // or phrase of up to three words ("refunded", "fall asleep"), likeliest
-// first: the expression as written if the dictionary has it, else its stems.
+// first: a word as written if the dictionary has it, else by its stem; a
+// phrase by its stems.
 func Translate(english string) []Translation {
+	var ws []string
+	words(english, func(w string) { ws = append(ws, w) })
+	return translateWords(ws)
+}
+
+// translateWords is Translate of words already folded.
+func translateWords(ws []string) []Translation {
 	d, err := embeddedDictionary()
 	if err != nil {
 		return nil
 	}
-	surface, stemmed := englishKeys(english)
+	surface, stemmed := englishKeysOf(ws)
 	if surface == "" {
 		return nil
+	}
+	if strings.Contains(surface, " ") {
+		return d.lookup(stemmed) // phrases are keyed by stems only
 	}
 	if ts := d.lookup(surface); ts != nil {
 		return ts

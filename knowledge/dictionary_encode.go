@@ -285,14 +285,20 @@ func EncodeDictionary(entries []DictionaryEntry) ([]byte, error) {
 
 // englishKeys are the dictionary keys of an English expression: its folded
 // words, and "~" and their stems (so an inflection the dictionary does not
-// list still finds the word). An article before it is dropped, and a
-// particle after a phrase (below); any other stop word ("through car", "all-weather", "find out") makes it a phrase the
+// list still finds the word). Words before it that leave its meaning alone
+// (leadIn) are dropped, and a particle after a phrase (below); any other stop
+// word ("through car", "all-weather", "find out") makes it a phrase the
 // dictionary does not key, since dropping the word would file the phrase
 // under a word it does not mean. "" when it has no content word or too many.
 func englishKeys(s string) (surface, stemmed string) {
 	var ws []string
 	words(s, func(w string) { ws = append(ws, w) })
-	for len(ws) > 0 && articles[ws[0]] {
+	return englishKeysOf(ws)
+}
+
+// englishKeysOf is englishKeys of words already folded.
+func englishKeysOf(ws []string) (surface, stemmed string) {
+	for len(ws) > 0 && leadIn[ws[0]] {
 		ws = ws[1:]
 	}
 	// A particle after a phrase of two or more words ("take part in") is
@@ -313,7 +319,12 @@ func englishKeys(s string) (surface, stemmed string) {
 	return strings.Join(ws, " "), stemPrefix + strings.Join(st, " ")
 }
 
-var articles = map[string]bool{"a": true, "an": true, "the": true}
+// leadIn are words that may stand before an expression without changing
+// what it means: the infinitive's "to", articles, and the pronouns and auxiliaries of Ding's
+// conjugations ("I/he/she fell asleep", "he/she has/had found").
+var leadIn = map[string]bool{"to": true, "a": true, "an": true, "the": true, "i": true, "he": true, "she": true, "it": true,
+	"we": true, "you": true, "they": true, "has": true, "had": true, "have": true, "is": true, "was": true,
+	"were": true, "will": true, "would": true}
 
 // stemPrefix marks the keys made of stems apart from those made of words.
 const stemPrefix = "~"

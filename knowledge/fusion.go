@@ -125,7 +125,7 @@ func (ix *Index) knownShare(question string, fields ...*field) float64 {
 		if found {
 			return true
 		}
-		for _, tr := range translationsOf(w, english) {
+		for _, tr := range translationsOf([]string{w}, english) {
 			words(tr.German, func(t string) { found = found || !stopWords[t] && has(stem(t, "de")) })
 			if found {
 				return true
