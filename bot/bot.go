@@ -51,7 +51,11 @@ type Options struct {
 	EditInterval      time.Duration // EDIT_INTERVAL: least time between two edits of a streamed answer
 	ShutdownTimeout   time.Duration // SHUTDOWN_TIMEOUT: time in-flight answers get after ctx ends
 
-	HTTPAddr string // HTTP_ADDR: /healthz, /readyz, /metrics (and /interactions in RunHTTP); "" serves nothing
+	HTTPAddr string     // HTTP_ADDR: /healthz, /readyz, /metrics (and /interactions in RunHTTP); "" serves nothing
+	HTTP     HTTPLimits // timeouts and body bounds of that server; zero fields take the defaults
+	// Replays remembers the signed interactions already taken; nil keeps
+	// them in this process (several replicas would share one, e.g. in Redis).
+	Replays ReplayGuard
 
 	Logger  *slog.Logger
 	Version string
@@ -119,9 +123,13 @@ type Bot struct {
 	closed   chan struct{} // closed when closing starts
 
 	// work is the parent of every interaction's context. It outlives the
-	// Run context by the shutdown timeout, so answers in progress finish.
+	// Run context by the shutdown timeout, so answers in progress finish;
+	// then it is cancelled with errShutdownCut as its cause.
 	work       context.Context
-	cancelWork context.CancelFunc
+	cancelWork context.CancelCauseFunc
+
+	bodies  *bodyBudget // unverified interaction bodies held at once
+	replays ReplayGuard
 
 	// registeredCh is closed once the commands are registered (tests wait on it).
 	registeredCh   chan struct{}
@@ -164,6 +172,7 @@ func New(opts Options, a Answerer) (*Bot, error) {
 		opts.ShutdownTimeout = defaultShutdownTimeout
 	}
 	opts.ConversationDepth = max(opts.ConversationDepth, 0)
+	opts.HTTP = opts.HTTP.withDefaults()
 	var pub ed25519.PublicKey
 	if k := strings.TrimSpace(opts.PublicKey); k != "" {
 		raw, err := hex.DecodeString(k)
@@ -211,6 +220,8 @@ func New(opts Options, a Answerer) (*Bot, error) {
 		slots:           newAnswerSlots(opts.MaxConcurrent),
 		metrics:         newMetrics(),
 		pubKey:          pub,
+		bodies:          newBodyBudget(opts.HTTP.UnverifiedBodyBytes),
+		replays:         opts.Replays,
 		idle:            make(chan struct{}),
 		closed:          make(chan struct{}),
 		registeredCh:    make(chan struct{}),
@@ -221,11 +232,14 @@ func New(opts Options, a Answerer) (*Bot, error) {
 	if b.limiter == nil {
 		b.limiter = newUserLimiter(opts.Rate, now)
 	}
+	if b.replays == nil {
+		b.replays = newMemoryReplays(now)
+	}
 	b.appID.Store("")
 	b.selfID.Store("")
 	b.commands = commandDefinitions(b.multi)
 	b.health = b.healthMux()
-	b.work, b.cancelWork = context.WithCancel(context.Background())
+	b.work, b.cancelWork = context.WithCancelCause(context.Background())
 	return b, nil
 }
 
@@ -477,84 +491,4 @@ func permanentDiscordError(err error) bool {
 		return true
 	}
 	return false
-}
-
-// begin registers one unit of work (an interaction or a message); false
-// means the bot is shutting down.
-func (b *Bot) begin() bool {
-	b.flightMu.Lock()
-	defer b.flightMu.Unlock()
-	if b.closing {
-		return false
-	}
-	b.inFlight++
-	return true
-}
-
-func (b *Bot) end() {
-	b.flightMu.Lock()
-	defer b.flightMu.Unlock()
-	b.inFlight--
-	if b.closing && b.inFlight == 0 {
-		select {
-		case <-b.idle:
-		default:
-			close(b.idle)
-		}
-	}
-}
-
-func (b *Bot) isClosing() bool {
-	b.flightMu.Lock()
-	defer b.flightMu.Unlock()
-	return b.closing
-}
-
-// shutdown stops taking new work and waits up to ShutdownTimeout for the
-// work in progress; then it cancels what is left.
-func (b *Bot) shutdown() {
-	b.flightMu.Lock()
-	if !b.closing {
-		b.closing = true
-		close(b.closed)
-		if b.inFlight == 0 {
-			close(b.idle)
-		}
-	}
-	n := b.inFlight
-	b.flightMu.Unlock()
-	if n > 0 {
-		b.log.Info("shutting down; waiting for answers in progress", "in_flight", n, "timeout", b.opts.ShutdownTimeout)
-	}
-	select {
-	case <-b.idle:
-	case <-b.clock.After(b.opts.ShutdownTimeout):
-		b.log.Warn("shutdown timeout; canceling answers in progress")
-	}
-	b.cancelWork()
-}
-
-// serveHTTP starts the HTTP server on HTTPAddr (if set). errc reports a
-// failure to serve; stop shuts it down.
-func (b *Bot) serveHTTP() (errc <-chan error, stop func(), err error) {
-	ch := make(chan error, 1)
-	if b.opts.HTTPAddr == "" {
-		return ch, func() {}, nil
-	}
-	srv := &http.Server{Addr: b.opts.HTTPAddr, Handler: b.health, ReadHeaderTimeout: 10 * time.Second}
-	ln, err := listen(b.opts.HTTPAddr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("bot: listen on %s: %w", b.opts.HTTPAddr, err)
-	}
-	b.log.Info("serving http", "addr", ln.Addr().String())
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			ch <- fmt.Errorf("bot: http server: %w", err)
-		}
-	}()
-	return ch, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
 }

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 
@@ -50,5 +49,3 @@ func (b *Bot) notReady() []string {
 // Ready reports whether the bot takes interactions: gateway connected (in
 // gateway mode) and commands registered, and not shutting down.
 func (b *Bot) Ready() bool { return len(b.notReady()) == 0 }
-
-func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }

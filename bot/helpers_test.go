@@ -198,6 +198,8 @@ type harness struct {
 	ans  *fakeAnswerer
 	logs *logBuffer
 	stop func() error // cancels Run and returns its error
+	// viaHTTP: the bot runs RunHTTP and interactions come over HTTP.
+	viaHTTP bool
 }
 
 // startBot runs a bot in gateway mode against a fresh fake Discord and
@@ -280,7 +282,13 @@ func startBotWith(t testing.TB, opts Options, ans Answerer, fopts discordtest.Op
 
 func (h *harness) interact(t testing.TB, spec discordtest.InteractionSpec) *discordtest.Interaction {
 	t.Helper()
-	in, err := h.srv.Interact(spec)
+	interact := h.srv.Interact
+	if h.viaHTTP {
+		interact = func(spec discordtest.InteractionSpec) (*discordtest.Interaction, error) {
+			return h.srv.InteractHTTP(h.bot.Handler(), spec)
+		}
+	}
+	in, err := interact(spec)
 	if err != nil {
 		t.Fatalf("Interact(%+v): %v", spec, err)
 	}

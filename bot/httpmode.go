@@ -71,7 +71,11 @@ func (b *Bot) RunHTTP(ctx context.Context) error {
 	return nil
 }
 
-// serveInteractions is the /interactions endpoint.
+// serveInteractions is the /interactions endpoint. In order: the body is
+// read within the unverified-body budget and the 1 MiB limit, the
+// timestamp and signature are checked, the interaction is decoded and
+// checked against replays, and then handled; its first response is
+// written here, completely, before the handler goes on.
 func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	if !b.httpMode.Load() || b.pubKey == nil {
 		http.NotFound(w, r)
@@ -83,41 +87,71 @@ func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.ContentLength > maxInteractionBody {
-		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		b.refuse(w, "too_large", http.StatusRequestEntityTooLarge, "body too large")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxInteractionBody+1))
+	// MaxBytesReader bounds a chunked body too (it has no Content-Length
+	// to check above) and has the server close the connection after it.
+	body, held, free, err := b.bodies.readBody(http.MaxBytesReader(w, r.Body, maxInteractionBody))
 	if err != nil {
-		http.Error(w, "cannot read body", http.StatusBadRequest)
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			b.refuse(w, "too_large", http.StatusRequestEntityTooLarge, "body too large")
+		case errors.Is(err, errBodyBudget):
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Connection", "close")
+			b.refuse(w, "busy", http.StatusServiceUnavailable, "busy")
+		default: // a client too slow for ReadTimeout, or gone
+			b.refuse(w, "unreadable", http.StatusBadRequest, "cannot read body")
+		}
 		return
 	}
-	if len(body) > maxInteractionBody {
-		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
-		return
-	}
-	if !b.freshTimestamp(r.Header.Get("X-Signature-Timestamp")) {
-		http.Error(w, "invalid request signature", http.StatusUnauthorized)
-		return
-	}
+	stamp, fresh := b.freshTimestamp(r.Header.Get("X-Signature-Timestamp"))
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if !discordgo.VerifyInteraction(r, b.pubKey) {
-		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+	verified := fresh && discordgo.VerifyInteraction(r, b.pubKey)
+	b.bodies.release(held) // verified or refused: no longer an unknown sender's bytes
+	if !verified {
+		free()
+		b.refuse(w, "bad_signature", http.StatusUnauthorized, "invalid request signature")
 		return
 	}
 	var i discordgo.Interaction
-	if err := json.Unmarshal(body, &i); err != nil || i.Type == 0 {
-		http.Error(w, "malformed interaction", http.StatusBadRequest)
+	err = json.Unmarshal(body, &i) // copies what it keeps: the buffer can go back
+	free()
+	if err != nil || i.Type == 0 {
+		b.refuse(w, "malformed", http.StatusBadRequest, "malformed interaction")
 		return
 	}
 	if i.Type == discordgo.InteractionPing {
-		writeJSON(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+		_ = writeResponse(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 		return
 	}
+	// Discord sends an interaction once: the same signed one again is a
+	// replay (or a balancer's retry) and gets 409 with nothing done.
+	first, err := b.replays.FirstSeen(r.Context(), i.ID, stamp.Add(maxSignatureAge))
+	if err != nil {
+		b.log.Error("replay check failed; refusing the interaction", "interaction_id", i.ID, "err", err)
+		http.Error(w, "cannot check for replays", http.StatusServiceUnavailable)
+		return
+	}
+	if !first {
+		b.log.Warn("replayed interaction refused", "interaction_id", i.ID, "command", commandLabel(&i))
+		b.refuse(w, "replay", http.StatusConflict, "interaction already received")
+		return
+	}
+	b.handleHTTPInteraction(w, r, &i)
+}
 
-	// The handler runs on; its first response becomes this HTTP response.
+// handleHTTPInteraction runs the handler; its first response becomes the
+// HTTP response. The handler waits in its responder until that response
+// is completely written and flushed, so no edit or follow-up can reach
+// Discord before it (Discord answers those with Unknown Webhook).
+func (b *Bot) handleHTTPInteraction(w http.ResponseWriter, r *http.Request, i *discordgo.Interaction) {
 	first := make(chan *discordgo.InteractionResponse)
 	written := make(chan error, 1)
 	gone := make(chan struct{})
+	defer close(gone)
 	initial := func(ctx context.Context, resp *discordgo.InteractionResponse) error {
 		select {
 		case first <- resp:
@@ -131,46 +165,57 @@ func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		b.onInteraction(&i, initial)
+		b.onInteraction(i, initial)
 	}()
 	timer := time.NewTimer(httpAckWait)
 	defer timer.Stop()
 	select {
 	case resp := <-first:
-		writeJSON(w, resp)
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush() // the follow-up edits must not overtake the response
-		}
-		written <- nil
+		written <- writeResponse(w, resp)
 	case <-done:
-		close(gone)
 		http.Error(w, "no response", http.StatusInternalServerError)
 	case <-timer.C:
-		close(gone)
-		b.log.Error("interaction not acknowledged in time", "interaction_id", i.ID, "command", commandLabel(&i))
+		b.log.Error("interaction not acknowledged in time", "interaction_id", i.ID, "command", commandLabel(i))
 		http.Error(w, "timeout", http.StatusServiceUnavailable)
 	case <-r.Context().Done():
-		close(gone)
 	}
 }
 
-// freshTimestamp checks X-Signature-Timestamp (Unix seconds) is within
-// maxSignatureAge of now.
-func (b *Bot) freshTimestamp(h string) bool {
+// refuse answers a request refused before any work and counts it.
+func (b *Bot) refuse(w http.ResponseWriter, reason string, status int, msg string) {
+	b.metrics.httpRefused.WithLabelValues(reason).Inc()
+	http.Error(w, msg, status)
+}
+
+// freshTimestamp parses X-Signature-Timestamp (Unix seconds) and checks
+// it is within maxSignatureAge of now.
+func (b *Bot) freshTimestamp(h string) (time.Time, bool) {
 	sec, err := strconv.ParseInt(h, 10, 64)
 	if err != nil {
-		return false
+		return time.Time{}, false
 	}
-	d := b.now().Sub(time.Unix(sec, 0))
-	return d <= maxSignatureAge && d >= -maxSignatureAge
+	t := time.Unix(sec, 0)
+	d := b.now().Sub(t)
+	return t, d <= maxSignatureAge && d >= -maxSignatureAge
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+// writeResponse writes v as the complete response: with its
+// Content-Length, so that once flushed it is whole on the wire (without
+// it, net/http would send it chunked and end it only when the handler
+// returns, after the work has begun).
+func writeResponse(w http.ResponseWriter, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
-		http.Error(w, fmt.Sprintf("encode: %v", err), http.StatusInternalServerError)
-		return
+		http.Error(w, "cannot encode the response", http.StatusInternalServerError)
+		return fmt.Errorf("encode the interaction response: %w", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(data)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	if _, err := w.Write(data); err != nil {
+		return fmt.Errorf("write the interaction response: %w", err)
+	}
+	if err := http.NewResponseController(w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return fmt.Errorf("flush the interaction response: %w", err)
+	}
+	return nil
 }

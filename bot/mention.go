@@ -43,7 +43,10 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	defer cancel()
 	t := &replyTarget{b: b, channelID: m.ChannelID, guildID: m.GuildID, replyTo: m.ID}
 	err := recoverPanic(func() error { return b.answerMessage(ctx, m, question, t) })
-	if err != nil {
+	switch {
+	case cutByShutdown(ctx, err):
+		err = b.endCutMention(ctx, m, question, t, err)
+	case err != nil:
 		b.reportMessageError(ctx, m, question, t, err)
 	}
 	b.metrics.interactions.WithLabelValues("mention", outcome(err)).Inc()

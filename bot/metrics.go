@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -15,6 +17,7 @@ type metrics struct {
 	tokens        *prometheus.CounterVec
 	rateLimited   *prometheus.CounterVec
 	inProgress    prometheus.Gauge
+	httpRefused   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -22,7 +25,7 @@ func newMetrics() *metrics {
 		registry: prometheus.NewRegistry(),
 		interactions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "storybot_interactions_total",
-			Help: "Interactions and mentions handled, by command and outcome (ok, rate_limited, busy, refused, shutting_down, invalid, unavailable, not_found, limited, internal, panic).",
+			Help: "Interactions and mentions handled, by command and outcome (ok, rate_limited, busy, refused, shutting_down, shutdown (cut short by a shutdown), invalid, unavailable, not_found, limited, internal, panic).",
 		}, []string{"command", "outcome"}),
 		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "storybot_ack_latency_seconds",
@@ -46,14 +49,24 @@ func newMetrics() *metrics {
 			Name: "storybot_answers_in_progress",
 			Help: "Answers being written now.",
 		}),
+		httpRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "storybot_http_refused_total",
+			Help: "Requests to /interactions refused before any work, by reason (" + refusalReasons + ").",
+		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.interactions, m.ackLatency, m.answerLatency, m.tokens, m.rateLimited, m.inProgress,
+	m.registry.MustRegister(m.interactions, m.ackLatency, m.answerLatency, m.tokens, m.rateLimited, m.inProgress, m.httpRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, reason := range []string{"user", "capacity"} {
 		m.rateLimited.WithLabelValues(reason)
+	}
+	for _, reason := range strings.Split(refusalReasons, ", ") {
+		m.httpRefused.WithLabelValues(reason)
 	}
 	for _, typ := range []string{"prompt", "completion"} {
 		m.tokens.WithLabelValues(typ)
 	}
 	return m
 }
+
+// refusalReasons are the reasons of storybot_http_refused_total.
+const refusalReasons = "too_large, busy, unreadable, bad_signature, malformed, replay"

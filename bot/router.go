@@ -217,7 +217,10 @@ func (b *Bot) onInteraction(i *discordgo.Interaction, initial responder) {
 	ctx, cancel := context.WithTimeout(b.work, interactionTimeout)
 	defer cancel()
 	err := b.dispatchSafely(ctx, ix)
-	if err != nil {
+	switch {
+	case cutByShutdown(ctx, err):
+		err = b.endCutInteraction(ctx, ix, err)
+	case err != nil:
 		b.reportError(ctx, ix, err)
 	}
 	b.metrics.interactions.WithLabelValues(ix.command, outcome(err)).Inc()

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -451,17 +452,23 @@ type callbackBody struct {
 }
 
 func (s *Server) postCallback(q *req) (int, any) {
+	return s.acknowledge(q.val("token"), q.val("id"), q.call.JSON, q.call.Files, q.call.Time)
+}
+
+// acknowledge takes an interaction's initial response, from the REST
+// callback or (InteractHTTP) the HTTP response, arrived at the given time.
+func (s *Server) acknowledge(token, id string, body []byte, files []File, at time.Time) (int, any) {
 	var cb callbackBody
-	if err := json.Unmarshal(q.call.JSON, &cb); err != nil {
+	if err := json.Unmarshal(body, &cb); err != nil {
 		return errBadJSON().result()
 	}
 	s.mu.Lock()
-	st, ok := s.interactions[q.val("token")]
-	if !ok || st.id != q.val("id") {
+	st, ok := s.interactions[token]
+	if !ok || st.id != id {
 		s.mu.Unlock()
 		return errUnknownInteraction().result()
 	}
-	if d := s.opts.CallbackDeadline; d > 0 && q.call.Time.Sub(st.dispatched) > d {
+	if d := s.opts.CallbackDeadline; d > 0 && at.Sub(st.dispatched) > d {
 		s.mu.Unlock()
 		return errUnknownInteraction().result()
 	}
@@ -480,7 +487,7 @@ func (s *Server) postCallback(q *req) (int, any) {
 		return invalidForm("type", "INTERACTION_RESPONSE_TYPE_INVALID", "Interaction response type is invalid for this interaction").result()
 	}
 	var echo *wireMessage
-	e := s.applyCallbackLocked(st, &cb, q.call.Files, &echo)
+	e := s.applyCallbackLocked(st, &cb, files, &echo)
 	if e == nil {
 		st.acked = true
 		st.ackType = cb.Type

@@ -2,6 +2,8 @@ package discordtest
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -85,6 +87,12 @@ type Options struct {
 	DisableValidation bool
 	// ControlAPI enables the /_test/ HTTP control API (see doc.go).
 	ControlAPI bool
+	// HTTPResponseLatency delays every write of a bot's HTTP response to
+	// InteractHTTP by this much, like a slow network: the response counts
+	// as received only when its last byte is through. A bot that sends
+	// edits or follow-ups before its response is complete then sees them
+	// fail (Unknown Message / Unknown Webhook) as with real Discord.
+	HTTPResponseLatency time.Duration
 	// Logf, if set, is called once for every recorded REST call.
 	Logf func(format string, args ...any)
 }
@@ -123,6 +131,10 @@ type Server struct {
 	sessions     map[string]*gwSession
 	conns        map[*gwConn]struct{}
 	current      *gwConn
+
+	// signing key of InteractHTTP (PublicKey)
+	pub  ed25519.PublicKey
+	priv ed25519.PrivateKey
 
 	// callMu guards calls and changed.
 	callMu  sync.Mutex
@@ -167,6 +179,10 @@ func NewServer(opts Options) (*Server, error) {
 			user.Username = "tester"
 		}
 	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("discordtest: signing key: %w", err)
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("discordtest: listen: %w", err)
@@ -187,6 +203,8 @@ func NewServer(opts Options) (*Server, error) {
 		sessions:     make(map[string]*gwSession),
 		conns:        make(map[*gwConn]struct{}),
 		changed:      make(chan struct{}),
+		pub:          pub,
+		priv:         priv,
 	}
 	s.channels[opts.ChannelID] = &channelInfo{ID: opts.ChannelID, GuildID: opts.GuildID, Name: opts.ChannelName}
 	bot, u := s.bot, s.user
