@@ -111,7 +111,9 @@ func TestShutdownCutsMentionAnswers(t *testing.T) {
 	<-ans.started
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	isReply := func(c discordtest.Call) bool { return c.OK() && c.Method == "PATCH" && strings.Contains(string(c.JSON), "Ich denke") }
+	isReply := func(c discordtest.Call) bool {
+		return c.OK() && c.Method == "PATCH" && strings.Contains(string(c.JSON), "Ich denke")
+	}
 	edit, err := h.srv.WaitFor(ctx, isReply)
 	if err != nil {
 		t.Fatalf("the answer never showed progress: %v", err)
