@@ -270,3 +270,41 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPDeferralIsCompleteBeforeTheFirstEdit: the fake Discord takes
+// the HTTP response as the callback only when its last byte is written
+// (and the network is slow), so an edit that overtakes it fails there.
+func TestHTTPDeferralIsCompleteBeforeTheFirstEdit(t *testing.T) {
+	h := startHTTPBot(t, Options{}, nil, discordtest.Options{HTTPResponseLatency: 20 * time.Millisecond})
+	for run := 1; run <= 20; run++ {
+		in := h.interact(t, discordtest.InteractionSpec{Command: "timeline"})
+		cb := callback(t, in)
+		if cb.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource {
+			t.Fatalf("run %d: callback type %d, want a deferral", run, cb.Type)
+		}
+		// The final edit, or the first call that failed.
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		c, err := h.srv.WaitFor(ctx, func(c discordtest.Call) bool {
+			return c.InteractionID == in.ID && (!c.OK() || c.Method == "PATCH" && strings.Contains(string(c.JSON), "Timeline"))
+		})
+		cancel()
+		if err != nil {
+			t.Fatalf("run %d: the timeline never arrived: %v", run, err)
+		}
+		if !c.OK() {
+			t.Fatalf("run %d: %s %s failed with %d %s: it overtook the deferral", run, c.Method, c.Path, c.Status, c.Response)
+		}
+		edits := in.Edits()
+		if len(edits) == 0 {
+			t.Fatalf("run %d: no edit", run)
+		}
+		if !cb.Call.Time.Before(edits[0].Time) {
+			t.Errorf("run %d: the first edit arrived %v before the deferral was complete", run, cb.Call.Time.Sub(edits[0].Time))
+		}
+		for _, c := range in.Calls() {
+			if !c.OK() {
+				t.Errorf("run %d: %s %s got %d %s", run, c.Method, c.Path, c.Status, c.Response)
+			}
+		}
+	}
+}
