@@ -85,6 +85,20 @@
 // Messages the bot sends get mentions computed from their content and
 // allowed_mentions, so a bot that pings shows it in Message.Mentions.
 //
+// # Interactions over HTTP
+//
+// InteractHTTP delivers an interaction like Discord does to an
+// Interactions Endpoint URL: a POST to /interactions signed with the key
+// whose public half is PublicKey (give it to the bot as its public key),
+// served by the bot's http.Handler through a real net/http server over an
+// in-memory connection. The bot's HTTP response is its callback: it is
+// taken, with the same checks as a REST callback, at the moment its last
+// byte is written, and recorded as a Call with the callback Route and Path
+// "/interactions". An @original edit or a follow-up that arrives before
+// that fails (10008 / 10015) as with real Discord;
+// Options.HTTPResponseLatency slows the response's writes down so a bot
+// that does not wait for its response to be complete fails every time.
+//
 // # Observing
 //
 // Every REST call is recorded (Calls, CallsMatching) with its arrival
