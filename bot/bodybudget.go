@@ -7,11 +7,10 @@ import (
 	"sync/atomic"
 )
 
-// bodyBudget bounds the bytes of interaction bodies held in memory before
-// their signature is checked, over all requests at once: anyone can send
-// those, and only Discord can send the ones that pass. Bytes are reserved
-// in bodyChunk steps before they are read, so a slow body holds no more
-// than it has sent plus one step.
+// bodyBudget bounds the memory of interaction bodies held before their
+// signature is checked, over all requests at once: anyone can send those,
+// and only Discord can send the ones that pass. It counts the capacity of
+// the buffers the bodies are read into, reserved before a buffer is taken.
 type bodyBudget struct {
 	max  int64
 	used atomic.Int64
@@ -20,9 +19,6 @@ type bodyBudget struct {
 	// (tests wait on it instead of sleeping).
 	changed func(used int64)
 }
-
-// bodyChunk is the step in which body bytes are reserved and read.
-const bodyChunk = 16 << 10
 
 func newBodyBudget(max int64) *bodyBudget { return &bodyBudget{max: max} }
 
@@ -54,54 +50,138 @@ func (g *bodyBudget) release(n int64) {
 	}
 }
 
-// errBodyBudget: the bytes of unverified bodies in memory are at the limit.
+// errBodyBudget: the unverified bodies in memory are at the limit.
 var errBodyBudget = errors.New("too many unverified request bodies in memory")
 
-// bodyBuffers are the buffers bodies are read into; most interactions are
-// a few kilobytes, so a buffer is reused rather than grown again.
-var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, bodyChunk); return &b }}
+// Body buffers come in size classes, each with its pool: bodyChunk
+// doubling up to the largest class, which holds the signed prefix, a body
+// of maxInteractionBody, the byte past it (which the MaxBytesReader
+// refuses) and one spare byte to read the end of the body into. A
+// body of known length gets the class that fits it at once; one of
+// unknown length (chunked) moves up a class when its buffer is full.
+const (
+	bodyChunk    = 16 << 10
+	maxPrefix    = 32 // X-Signature-Timestamp, signed before the body
+	maxBodyClass = maxInteractionBody + maxPrefix + 2
+)
 
-// maxPooledBody is the largest buffer put back into bodyBuffers.
-const maxPooledBody = maxInteractionBody + bodyChunk
+var bodyClasses = func() []int {
+	var cs []int
+	for c := bodyChunk; c < maxBodyClass; c *= 2 {
+		cs = append(cs, c)
+	}
+	return append(cs, maxBodyClass)
+}()
 
-// readBody reads r into a pooled buffer, reserving from g before each
-// step. It returns the body, the bytes it holds of g (release them when
-// the body is no longer unverified) and a function that returns the
-// buffer to the pool (call it when the body is no longer used). On error
-// nothing is held.
-func (g *bodyBudget) readBody(r io.Reader) (body []byte, held int64, free func(), err error) {
-	bp := bodyBuffers.Get().(*[]byte)
-	buf := (*bp)[:0]
-	free = func() {
-		if cap(buf) <= maxPooledBody {
-			*bp = buf[:0]
-			bodyBuffers.Put(bp)
+var bodyPools = make([]sync.Pool, len(bodyClasses))
+
+// classFor is the smallest class that holds n bytes (the largest if none).
+func classFor(n int) int {
+	for i, c := range bodyClasses {
+		if n <= c {
+			return i
 		}
 	}
+	return len(bodyClasses) - 1
+}
+
+func getBuffer(class int) []byte {
+	if v, ok := bodyPools[class].Get().(*[]byte); ok {
+		return (*v)[:0]
+	}
+	return make([]byte, 0, bodyClasses[class])
+}
+
+func putBuffer(class int, b []byte) {
+	b = b[:0]
+	bodyPools[class].Put(&b)
+}
+
+// bodyBuffer is a signed message being read: the timestamp prefix, then
+// the body. Release its budget when it is verified (or refused) and free
+// it when its bytes are no longer used.
+type bodyBuffer struct {
+	g     *bodyBudget
+	class int
+	buf   []byte
+	pre   int   // length of the prefix
+	held  int64 // of g
+}
+
+// Message is the prefix and the body: what the signature covers.
+func (b *bodyBuffer) Message() []byte { return b.buf }
+
+// Body is the body alone.
+func (b *bodyBuffer) Body() []byte { return b.buf[b.pre:] }
+
+// Release gives back the budget; the buffer stays readable.
+func (b *bodyBuffer) Release() {
+	b.g.release(b.held)
+	b.held = 0
+}
+
+// Free releases the budget (if not yet) and returns the buffer to its pool.
+func (b *bodyBuffer) Free() {
+	b.Release()
+	if b.buf != nil {
+		putBuffer(b.class, b.buf)
+		b.buf = nil
+	}
+}
+
+// read reads r after prefix into a pooled buffer reserved from g;
+// length is the body's declared length (-1 when unknown). On error
+// nothing is held.
+func (g *bodyBudget) read(r io.Reader, prefix string, length int64) (*bodyBuffer, error) {
+	need := len(prefix) + bodyChunk
+	if length >= 0 {
+		need = len(prefix) + int(length) + 1 // +1: room to read the end
+	}
+	b := &bodyBuffer{g: g, class: classFor(need), pre: len(prefix)}
+	if !g.reserve(int64(bodyClasses[b.class])) {
+		return nil, errBodyBudget
+	}
+	b.held = int64(bodyClasses[b.class])
+	b.buf = append(getBuffer(b.class), prefix...)
 	for {
-		if !g.reserve(bodyChunk) {
-			g.release(held)
-			free()
-			return nil, 0, func() {}, errBodyBudget
+		if len(b.buf) == cap(b.buf) {
+			if err := b.grow(); err != nil {
+				b.Free()
+				return nil, err
+			}
 		}
-		held += bodyChunk
-		if cap(buf)-len(buf) < bodyChunk {
-			grown := make([]byte, len(buf), max(2*cap(buf), len(buf)+bodyChunk))
-			copy(grown, buf)
-			buf = grown
+		n, err := r.Read(b.buf[len(b.buf):cap(b.buf)])
+		b.buf = b.buf[:len(b.buf)+n]
+		if err == io.EOF {
+			return b, nil
 		}
-		n, rerr := io.ReadFull(r, buf[len(buf):len(buf)+bodyChunk])
-		buf = buf[:len(buf)+n]
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			// Keep the reservation to what was read.
-			g.release(int64(bodyChunk - n))
-			held -= int64(bodyChunk - n)
-			return buf, held, free, nil
-		}
-		if rerr != nil {
-			g.release(held)
-			free()
-			return nil, 0, func() {}, rerr
+		if err != nil {
+			b.Free()
+			return nil, err
 		}
 	}
 }
+
+// grow moves the bytes to a buffer of the next class.
+func (b *bodyBuffer) grow() error {
+	next := b.class + 1
+	if next == len(bodyClasses) {
+		// The largest class fits anything under maxInteractionBody plus
+		// the byte past it that the MaxBytesReader refuses: a reader
+		// without that limit is a bug.
+		return errBufferFull
+	}
+	size := int64(bodyClasses[next])
+	if !b.g.reserve(size) {
+		return errBodyBudget
+	}
+	nb := append(getBuffer(next), b.buf...)
+	putBuffer(b.class, b.buf)
+	b.g.release(b.held)
+	b.class, b.buf, b.held = next, nb, size
+	return nil
+}
+
+// errBufferFull: a body outgrew the largest buffer class (read without
+// http.MaxBytesReader).
+var errBufferFull = errors.New("bot: interaction body outgrew the largest buffer; is it read through http.MaxBytesReader?")

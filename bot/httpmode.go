@@ -1,12 +1,12 @@
 package bot
 
 import (
-	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -90,14 +90,25 @@ func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, "too_large", http.StatusRequestEntityTooLarge, "body too large")
 		return
 	}
+	// Unsigned or stale requests are refused before their body is read.
+	stampHeader := r.Header.Get("X-Signature-Timestamp")
+	stamp, fresh := b.freshTimestamp(stampHeader)
+	sig, sigErr := hex.DecodeString(r.Header.Get("X-Signature-Ed25519"))
+	if !fresh || len(stampHeader) > maxPrefix || sigErr != nil || len(sig) != ed25519.SignatureSize {
+		b.refuse(w, "bad_signature", http.StatusUnauthorized, "invalid request signature")
+		return
+	}
 	// MaxBytesReader bounds a chunked body too (it has no Content-Length
 	// to check above) and has the server close the connection after it.
-	body, held, free, err := b.bodies.readBody(http.MaxBytesReader(w, r.Body, maxInteractionBody))
+	msg, err := b.bodies.read(http.MaxBytesReader(w, r.Body, maxInteractionBody), stampHeader, r.ContentLength)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
 			b.refuse(w, "too_large", http.StatusRequestEntityTooLarge, "body too large")
+		case errors.Is(err, errBufferFull):
+			b.log.Error("read interaction body", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
 		case errors.Is(err, errBodyBudget):
 			w.Header().Set("Retry-After", "1")
 			w.Header().Set("Connection", "close")
@@ -107,18 +118,17 @@ func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	stamp, fresh := b.freshTimestamp(r.Header.Get("X-Signature-Timestamp"))
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	verified := fresh && discordgo.VerifyInteraction(r, b.pubKey)
-	b.bodies.release(held) // verified or refused: no longer an unknown sender's bytes
+	// Discord signs timestamp + body: the buffer holds exactly that.
+	verified := sig[63]&224 == 0 && ed25519.Verify(b.pubKey, msg.Message(), sig)
+	msg.Release() // verified or refused: no longer an unknown sender's bytes
 	if !verified {
-		free()
+		msg.Free()
 		b.refuse(w, "bad_signature", http.StatusUnauthorized, "invalid request signature")
 		return
 	}
 	var i discordgo.Interaction
-	err = json.Unmarshal(body, &i) // copies what it keeps: the buffer can go back
-	free()
+	err = json.Unmarshal(msg.Body(), &i) // copies what it keeps: the buffer can go back
+	msg.Free()
 	if err != nil || i.Type == 0 {
 		b.refuse(w, "malformed", http.StatusBadRequest, "malformed interaction")
 		return

@@ -3,6 +3,7 @@ package bot
 import (
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +64,7 @@ func TestHTTPServerTimeouts(t *testing.T) {
 		}
 		defer conn.Close()
 		// Headers promise 1,000 bytes; one arrives, the rest never does.
-		fmt.Fprintf(conn, "POST /interactions HTTP/1.1\r\nHost: bot\r\nContent-Length: 1000\r\n\r\n{")
+		fmt.Fprintf(conn, "POST /interactions HTTP/1.1\r\nHost: bot\r\nContent-Length: 1000\r\n%s\r\n{", signatureHeaders())
 		start := time.Now()
 		got := waitClosed(t, conn, 10*time.Second)
 		if !strings.HasPrefix(got, "HTTP/1.1 400") {
@@ -117,10 +119,13 @@ func TestHTTPServerTimeouts(t *testing.T) {
 }
 
 func TestUnverifiedBodyBudget(t *testing.T) {
-	const held = 4 // bodies that fit the budget while each holds one step
+	// Each stalled request below declares 100 KB and holds the buffer
+	// class for it; the budget fits four of them.
+	const held = 4
+	per := int64(bodyClasses[classFor(len(strconv.FormatInt(time.Now().Unix(), 10))+100_000+1)])
 	key := newSigner(t)
 	b, err := New(Options{Token: testToken, PublicKey: hex.EncodeToString(key.pub),
-		HTTP: HTTPLimits{UnverifiedBodyBytes: held * bodyChunk}}, newFakeAnswerer())
+		HTTP: HTTPLimits{UnverifiedBodyBytes: held * per}}, newFakeAnswerer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +158,8 @@ func TestUnverifiedBodyBudget(t *testing.T) {
 			c.Close()
 		}
 	})
-	// stalled sends headers for a 100 KB body and one byte of it.
+	// stalled sends headers for a 100 KB body (with a signature, not a
+	// valid one) and one byte of it.
 	stalled := func() net.Conn {
 		t.Helper()
 		conn, err := net.Dial("tcp", addr)
@@ -161,14 +167,14 @@ func TestUnverifiedBodyBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 		conns = append(conns, conn)
-		fmt.Fprintf(conn, "POST /interactions HTTP/1.1\r\nHost: bot\r\nContent-Length: 100000\r\n\r\n{")
+		fmt.Fprintf(conn, "POST /interactions HTTP/1.1\r\nHost: bot\r\nContent-Length: 100000\r\n%s\r\n{", signatureHeaders())
 		return conn
 	}
 
 	var holding []net.Conn
 	for i := 1; i <= held; i++ {
 		holding = append(holding, stalled())
-		waitUsed(int64(i) * bodyChunk)
+		waitUsed(int64(i) * per)
 	}
 	for i := 0; i < 6; i++ {
 		conn := stalled()
@@ -182,8 +188,8 @@ func TestUnverifiedBodyBudget(t *testing.T) {
 		}
 		conn.Close()
 	}
-	if peak := b.bodies.peak.Load(); peak > held*bodyChunk {
-		t.Errorf("peak %d bytes of unverified bodies, budget %d", peak, held*bodyChunk)
+	if peak := b.bodies.peak.Load(); peak > held*per {
+		t.Errorf("peak %d bytes of unverified bodies, budget %d", peak, held*per)
 	}
 	if n := metricValue(t, b, `storybot_http_refused_total{reason="busy"}`); n != 6 {
 		t.Errorf("busy refusals counted %v, want 6", n)
@@ -328,4 +334,10 @@ func TestMemoryReplays(t *testing.T) {
 			t.Errorf("%d ids held after a quiet time, want 1", n)
 		}
 	})
+}
+
+// signatureHeaders are well-formed signature headers (a fresh timestamp,
+// 64 bytes of signature) that verify against no key: what gets a body read.
+func signatureHeaders() string {
+	return fmt.Sprintf("X-Signature-Timestamp: %d\r\nX-Signature-Ed25519: %s\r\n", time.Now().Unix(), strings.Repeat("00", ed25519.SignatureSize))
 }
