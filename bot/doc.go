@@ -9,7 +9,7 @@
 //
 //	rate, err := bot.ParseRate(os.Getenv("RATE_LIMIT")) // "5/1m"
 //	b, err := bot.New(bot.Options{Token: token, Rate: rate, HTTPAddr: ":8080", Logger: log}, engine)
-//	err = b.Run(ctx)     // gateway; returns after ctx ends and answers in progress finish
+//	err = b.Run(ctx)     // gateway; returns after ctx ends and answers in progress finish or are cut
 //	err = b.RunHTTP(ctx) // or: interactions over HTTP at HTTP_ADDR /interactions
 //
 // # Flow
@@ -65,7 +65,17 @@
 // HTTPAddr serves /healthz (the process is up), /readyz (gateway connected
 // and commands registered) and /metrics (Prometheus, the bot's own
 // registry), and /interactions in HTTP mode (Ed25519-verified, timestamps
-// within 5 minutes, bodies up to 1 MiB). While Discord cannot be reached,
-// Run retries with exponential backoff and the health endpoint stays up; a
-// rejected token (401, or gateway close 4004) ends Run with an error.
+// within 5 minutes, bodies up to 1 MiB read within a budget for
+// unverified bytes (bodyBudget), a replayed interaction refused with 409
+// (ReplayGuard), the first response written whole before the work goes
+// on). The server's timeouts are HTTPLimits. While Discord cannot be
+// reached, Run retries with exponential backoff and the health endpoint
+// stays up; a rejected token (401, or gateway close 4004) ends Run with an
+// error.
+//
+// When ctx ends, Run and RunHTTP stop taking work and give the answers in
+// progress ShutdownTimeout; then the work context is cancelled with
+// errShutdownCut, each cut answer ends with a note saying so (outcome
+// "shutdown", logged at warn), and they return once those notes are sent.
+// The HTTP server is shut down last; its requests never carry the work.
 package bot
