@@ -10,8 +10,10 @@ import (
 // may ignore max_tokens; these hold on receipt.
 const (
 	// MaxAnswerChars bounds Answer.Answer and Summary.Summary, in
-	// characters (runes), the note of a cut answer included.
-	MaxAnswerChars = 4000
+	// characters (runes), the note of a cut answer included. It leaves room
+	// for the echoed question (300) and the sources line inside the bot's
+	// two Discord messages (2 × 2,000), so a cut answer carries one note.
+	MaxAnswerChars = 3400
 	// MaxTimelineEvents bounds Timeline.Events; MaxEventChars each event's text.
 	MaxTimelineEvents = 200
 	MaxEventChars     = 300

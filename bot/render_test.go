@@ -174,3 +174,19 @@ func TestParseOrigin(t *testing.T) {
 		}
 	}
 }
+
+// The engine bounds an answer to answer.MaxAnswerChars so that, with the
+// longest echoed question and a sources line, it fits the bot's messages:
+// a cut answer then carries the engine's note alone, not a second one.
+func TestAnAnswerAtTheEnginesBoundFitsWithoutASecondCut(t *testing.T) {
+	sentence := "Tesla erstattete die Anzahlung von 45.000 Dollar innerhalb von 24 Stunden. "
+	body := strings.Repeat(sentence, answer.MaxAnswerChars/utf8.RuneCountInString(sentence))
+	body = questionQuote(strings.Repeat("Warum? ", 100)) + body
+	cits := []answer.Citation{{ID: "§1", Story: "s"}, {ID: "§2", Story: "s"}, {ID: "§3", Story: "s"}, {ID: "§12", Story: "s"}}
+	for _, lang := range []string{langEN, langDE} {
+		parts, _ := renderWithSources(body, "", cits, lang)
+		if last := parts[len(parts)-1]; strings.Contains(last, txtAnswerCut.in(lang)) {
+			t.Errorf("%s: an answer of %d characters was cut again by the bot", lang, answer.MaxAnswerChars)
+		}
+	}
+}
