@@ -239,10 +239,25 @@ func startBotWith(t testing.TB, opts Options, ans Answerer, fopts discordtest.Op
 	for _, f := range setup {
 		f(b)
 	}
+	h := &harness{srv: srv, bot: b, logs: logs}
+	h.run(t, "Run", b.Run)
+	// The fake takes the connection as current only after GUILD_CREATE.
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := srv.WaitReady(wctx); err != nil {
+		t.Fatalf("fake not ready: %v", err)
+	}
+	return h
+}
+
+// run starts the bot with run (Run or RunHTTP), stops it at the end of the
+// test (h.stop, also callable earlier), and waits until its commands are
+// registered.
+func (h *harness) run(t testing.TB, name string, run func(context.Context) error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	h := &harness{srv: srv, bot: b, logs: logs}
+	go func() { done <- run(ctx) }()
 	var once sync.Once
 	var runErr error
 	h.stop = func() error {
@@ -251,33 +266,26 @@ func startBotWith(t testing.TB, opts Options, ans Answerer, fopts discordtest.Op
 			select {
 			case runErr = <-done:
 			case <-time.After(30 * time.Second):
-				runErr = errors.New("Run did not return within 30s of cancel")
+				runErr = fmt.Errorf("%s did not return within 30s of cancel", name)
 			}
 		})
 		return runErr
 	}
 	t.Cleanup(func() {
 		if err := h.stop(); err != nil {
-			t.Errorf("Run: %v", err)
+			t.Errorf("%s: %v", name, err)
 		}
 		if t.Failed() {
-			t.Logf("bot log:\n%s", logs.String())
+			t.Logf("bot log:\n%s", h.logs.String())
 		}
 	})
 	select {
-	case <-b.registeredCh:
+	case <-h.bot.registeredCh:
 	case err := <-done:
-		t.Fatalf("Run ended before registering: %v", err)
+		t.Fatalf("%s ended before registering: %v", name, err)
 	case <-time.After(15 * time.Second):
-		t.Fatalf("commands not registered within 15s; log:\n%s", logs.String())
+		t.Fatalf("commands not registered within 15s; log:\n%s", h.logs.String())
 	}
-	// The fake takes the connection as current only after GUILD_CREATE.
-	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer wcancel()
-	if err := srv.WaitReady(wctx); err != nil {
-		t.Fatalf("fake not ready: %v", err)
-	}
-	return h
 }
 
 func (h *harness) interact(t testing.TB, spec discordtest.InteractionSpec) *discordtest.Interaction {

@@ -1,13 +1,10 @@
 package bot
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,38 +36,8 @@ func startHTTPBot(t testing.TB, opts Options, ans *fakeAnswerer, fopts discordte
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.RunHTTP(ctx) }()
 	h := &harness{srv: srv, bot: b, ans: ans, logs: logs, viaHTTP: true}
-	var once sync.Once
-	var runErr error
-	h.stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case runErr = <-done:
-			case <-time.After(30 * time.Second):
-				runErr = errors.New("RunHTTP did not return within 30s of cancel")
-			}
-		})
-		return runErr
-	}
-	t.Cleanup(func() {
-		if err := h.stop(); err != nil {
-			t.Errorf("RunHTTP: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("bot log:\n%s", logs.String())
-		}
-	})
-	select {
-	case <-b.registeredCh:
-	case err := <-done:
-		t.Fatalf("RunHTTP ended before registering: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatalf("commands not registered within 15s; log:\n%s", logs.String())
-	}
+	h.run(t, "RunHTTP", b.RunHTTP)
 	return h
 }
 
