@@ -10,21 +10,56 @@ import (
 
 // checker holds a model's answer to the story, as it streams in: a citation
 // [§n] is kept only when §n is a passage the model was given, and a
-// quotation is kept as a quotation only when it stands verbatim in the story.
-// Text outside quotation marks and brackets passes through at once; a
-// quotation or a bracket is held back until it closes, then checked, so a
-// reader never sees an unchecked quotation, not even while the answer streams.
+// quotation is kept as a quotation only when it stands verbatim in the story
+// (see checkquotes.go for what counts as a quotation and what happens to one
+// that is not verbatim). Text outside quotation marks and brackets passes
+// through at once; a quotation or a bracket is held back until it closes,
+// then checked, so a reader never sees an unchecked quotation, not even while
+// the answer streams, however the stream is cut into pieces.
 type checker struct {
 	refs    map[string]*knowledge.Passage // citation label → passage
 	stories []string                      // normalized story texts, for the verbatim check
 	marker  string                        // appended to a longer quotation that is not verbatim
 	emit    func(string)                  // receives checked text as it is ready; may be nil
+	depth   int                           // 0 for the answer; n for text re-checked inside an unverified quotation
+	quiet   bool                          // no notes: the text is inside a quotation that gets one
+	*checkResult
 
-	out     strings.Builder
-	pending strings.Builder
-	closers string // while a quotation is open: the marks that close it
-	bracket bool   // while a [ is open
+	out   strings.Builder
+	ready strings.Builder // checked text not yet handed to emit
 
+	// partial is the start of a rune a delta cut in two; input is text
+	// waiting to be checked, in pieces, the next piece last: a new delta, or
+	// the part of a bracket that turned out not to be a citation.
+	partial []byte
+	input   []string
+	prev    rune // the rune before the next one, as the reader will see it; -1 at the start
+
+	// lone is a quotation mark written as plain text (an apostrophe, a
+	// closing mark with nothing open), waiting for the rune written after
+	// it; lonePrev is the rune before it. See putLoneMark.
+	lone, lonePrev rune
+
+	pending strings.Builder // a held bracket or quotation, with its opening mark
+	bracket bool            // while a [ is open
+	quote   *heldQuote      // while a quotation is open
+
+	// stripClosers are the marks that close a quotation released without
+	// its marks because it grew past maxHeldQuote: the first of them that
+	// closes is dropped too, followed by the marker when stripMarker.
+	stripClosers string
+	stripMarker  bool
+
+	// since is the text written after the last verified quotation, while it
+	// is short: a quotation that opens right after it in parentheses is its
+	// translation.
+	since         strings.Builder
+	afterVerified bool
+}
+
+// checkResult is what a check found; shared by a checker and the checkers
+// it runs on the insides of unverified quotations.
+type checkResult struct {
 	cited     []citedPassage // in order of first citation
 	citedSeen map[*knowledge.Passage]bool
 	// Counts for metrics and evaluation.
@@ -37,19 +72,13 @@ type citedPassage struct {
 	passage *knowledge.Passage
 }
 
-// quoteOpeners maps the quotation marks a model may open with to the marks
-// that close them, the canonical one first.
-var quoteOpeners = map[rune]string{'“': "”“", '„': "“”", '"': "\"", '«': "»", '»': "«"}
-
-const (
-	maxHeldQuote   = 1200 // a "quotation" longer than this is a stray mark, not a quotation
-	maxHeldBracket = 64
-)
+const maxHeldBracket = 64
 
 // newChecker checks against stories, the normalized texts of the loaded
 // stories (see normalizedTexts).
 func newChecker(refs map[string]*knowledge.Passage, stories []string, lang string, emit func(string)) *checker {
-	return &checker{refs: refs, stories: stories, marker: textsFor(lang).paraphrased, emit: emit, citedSeen: map[*knowledge.Passage]bool{}}
+	return &checker{refs: refs, stories: stories, marker: textsFor(lang).paraphrased, emit: emit, prev: -1, lone: -1,
+		checkResult: &checkResult{citedSeen: map[*knowledge.Passage]bool{}}}
 }
 
 // normalizedTexts prepares story texts for the verbatim check, once.
@@ -61,106 +90,167 @@ func normalizedTexts(stories []*knowledge.Story) []string {
 	return out
 }
 
-// Write takes the next piece of the answer.
+// Write takes the next piece of the answer. A piece may end inside a rune or
+// right after a quotation mark: that is kept until the next piece says what
+// it is.
 func (c *checker) Write(delta string) {
-	for _, r := range delta {
-		c.step(r)
+	c.partial = append(c.partial, delta...)
+	n := completeRunes(c.partial)
+	if n > 0 {
+		// The waiting text (at most a mark) comes before the new piece.
+		c.input = append([]string{string(c.partial[:n])}, c.input...)
+		c.partial = append(c.partial[:0], c.partial[n:]...)
+	}
+	c.run(false)
+	c.flushReady()
+}
+
+// completeRunes returns the length of the longest prefix of b that does not
+// end inside a rune.
+func completeRunes(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if utf8.FullRune(b[i:]) {
+				return len(b)
+			}
+			return i
+		}
+	}
+	return len(b)
+}
+
+// run checks the waiting input. A quotation mark is only decided with the
+// rune after it in view, so unless final, a mark at the very end waits.
+func (c *checker) run(final bool) {
+	for len(c.input) > 0 {
+		top := len(c.input) - 1
+		if c.input[top] == "" {
+			c.input = c.input[:top]
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(c.input[top])
+		next := rune(-2) // not needed: r is no quotation mark
+		if isMark(r) {
+			var ok bool
+			if next, ok = c.peek(n); !ok {
+				if !final {
+					return
+				}
+				next = -1
+			}
+		}
+		c.input[top] = c.input[top][n:]
+		c.step(r, next)
 	}
 }
 
-func (c *checker) step(r rune) {
+// peek returns the rune after the first n bytes of the input.
+func (c *checker) peek(n int) (rune, bool) {
+	for k := len(c.input) - 1; k >= 0; k-- {
+		if s := c.input[k][n:]; s != "" {
+			r, _ := utf8.DecodeRuneInString(s)
+			return r, true
+		}
+		n = 0
+	}
+	return 0, false
+}
+
+// step checks one rune; next is the rune after it (-1 at the end of the
+// answer), known when r is a quotation mark.
+func (c *checker) step(r, next rune) {
 	switch {
-	case c.closers != "":
-		if strings.ContainsRune(c.closers, r) {
-			c.finishQuote()
-			return
-		}
-		if r == '\n' || c.pending.Len() > maxHeldQuote {
-			// An opening mark that never closed: not a quotation after all.
-			c.pending.WriteRune(r)
-			c.flushLiteral()
-			return
-		}
-		c.pending.WriteRune(r)
+	case c.quote != nil:
+		c.stepQuote(r, next)
 	case c.bracket:
-		c.pending.WriteRune(r)
+		c.hold(r)
 		if r == ']' {
 			c.finishBracket()
 		} else if r == '\n' || c.pending.Len() > maxHeldBracket {
-			c.flushLiteral()
+			c.releaseBracket()
 		}
+	case isMark(r):
+		c.stepMark(r, next)
+	case r == '[':
+		c.bracket = true
+		c.hold(r)
 	default:
-		if cl, ok := quoteOpeners[r]; ok {
-			c.closers = cl
-			c.pending.WriteRune(r)
-			return
-		}
-		if r == '[' {
-			c.bracket = true
-			c.pending.WriteRune(r)
-			return
-		}
 		c.put(string(r))
 	}
 }
 
+func (c *checker) hold(r rune) {
+	c.pending.WriteRune(r)
+	c.prev = r
+}
+
+// put writes checked text.
 func (c *checker) put(s string) {
 	if s == "" {
 		return
 	}
+	first, _ := utf8.DecodeRuneInString(s)
+	c.settleLone(first)
+	c.write(s)
+	c.prev, _ = utf8.DecodeLastRuneInString(s)
+}
+
+// putLoneMark writes a quotation mark as plain text, once the rune written
+// after it shows that a reader will not take it for the start of a
+// quotation; else it is dropped. A mark's place decides that (see canOpen),
+// and the checker decided with the text the model wrote: this looks at the
+// text the reader gets, where a mark dropped next to it ('„x → 'x) or the
+// note after a released quotation («  → « (paraphrased…)) can change it.
+func (c *checker) putLoneMark(r rune) {
+	c.settleLone(r)
+	c.lone, c.lonePrev = r, c.prev
+	c.prev = r
+}
+
+// settleLone writes or drops the waiting lone mark, now that the rune after
+// it is known (-1: the end of the answer; -2: the end of a re-checked text,
+// where what follows is not known here).
+func (c *checker) settleLone(next rune) {
+	if c.lone < 0 {
+		return
+	}
+	r := c.lone
+	c.lone = -1
+	opens := canOpen(r, c.lonePrev, next)
+	if next == -2 {
+		opens = canOpen(r, c.lonePrev, 'a') || canOpen(r, c.lonePrev, ' ')
+	}
+	if !opens {
+		c.write(string(r))
+	}
+}
+
+func (c *checker) write(s string) {
 	c.out.WriteString(s)
-	if c.emit != nil {
-		c.emit(s)
-	}
-}
-
-func (c *checker) flushLiteral() {
-	s := c.pending.String()
-	c.pending.Reset()
-	c.closers, c.bracket = "", false
-	c.put(s)
-}
-
-// finishQuote checks the held quotation (its opening mark in pending, the
-// closing mark not yet written).
-func (c *checker) finishQuote() {
-	held := c.pending.String()
-	openRune, n := utf8.DecodeRuneInString(held)
-	open, inner := held[:n], held[n:]
-	c.pending.Reset()
-	// The canonical closing mark is the first of the opener's closers.
-	closer, _ := utf8.DecodeRuneInString(quoteOpeners[openRune])
-	c.closers = ""
-	if strings.TrimSpace(inner) == "" {
-		c.put(held + string(closer))
-		return
-	}
-	if c.verbatim(inner) {
-		c.verifiedQuotes++
-		c.put(open + inner + string(closer))
-		return
-	}
-	c.unverifiedQuotes++
-	// Not in the story: shown as the model's words, without quotation marks,
-	// and marked when it is long enough to pass for a quotation.
-	if len(strings.Fields(inner)) >= 3 {
-		c.put(strings.TrimSpace(inner) + " " + c.marker)
-		return
-	}
-	c.put(inner)
-}
-
-func (c *checker) verbatim(inner string) bool {
-	q := strings.ToLower(knowledge.NormalizeQuotation(inner))
-	if q == "" {
-		return false
-	}
-	for _, s := range c.stories {
-		if strings.Contains(s, q) {
-			return true
+	c.ready.WriteString(s)
+	if c.afterVerified {
+		c.since.WriteString(s)
+		if c.since.Len() > maxTranslationLead {
+			c.afterVerified = false
 		}
 	}
-	return false
+}
+
+func (c *checker) flushReady() {
+	if c.ready.Len() > 0 && c.emit != nil {
+		c.emit(c.ready.String())
+	}
+	c.ready.Reset()
+}
+
+// releaseBracket lets a bracket that is no citation pass: the [ at once, the
+// rest checked again (it may hold a quotation).
+func (c *checker) releaseBracket() {
+	rest := c.pending.String()[1:]
+	c.pending.Reset()
+	c.bracket = false
+	c.put("[")
+	c.input = append(c.input, rest)
 }
 
 // citationRef matches the inside of a citation bracket: one or more labels
@@ -172,13 +262,13 @@ var citationLabel = regexp.MustCompile(`(?:([\w.-]+)\s*)?§\s*(\d+)`)
 // bracket that is not a citation ("[sic]") passes through.
 func (c *checker) finishBracket() {
 	held := c.pending.String()
-	c.pending.Reset()
-	c.bracket = false
 	inner := held[1 : len(held)-1]
 	if !citationRef.MatchString(inner) {
-		c.put(held)
+		c.releaseBracket()
 		return
 	}
+	c.pending.Reset()
+	c.bracket = false
 	var kept []string
 	for _, m := range citationLabel.FindAllStringSubmatch(inner, -1) {
 		label := "§" + m[2]
@@ -199,23 +289,54 @@ func (c *checker) finishBracket() {
 	c.put(strings.Join(kept, ""))
 }
 
-// Close flushes what is still held (an unclosed quotation or bracket passes
-// as plain text) and returns the whole checked answer, tidied.
+// Close checks what is still held (a bracket that never closed passes as
+// plain text; see finishUnclosed for a quotation) and returns the whole
+// checked answer, tidied.
 func (c *checker) Close() string {
-	if c.pending.Len() > 0 {
-		c.flushLiteral()
-	}
+	c.finish()
+	c.flushReady()
 	return tidy(c.out.String())
 }
 
+// finish checks all the input as the end of the text.
+func (c *checker) finish() {
+	if len(c.partial) > 0 {
+		// A rune cut off at the very end: each byte becomes U+FFFD.
+		c.input = append([]string{string(c.partial)}, c.input...)
+		c.partial = nil
+	}
+	for {
+		c.run(true)
+		switch {
+		case c.bracket:
+			c.releaseBracket()
+		case c.quote != nil:
+			c.finishUnclosed()
+		default:
+			if c.stripClosers != "" && c.stripMarker && !c.quiet {
+				c.put(" " + c.marker)
+			}
+			c.stripClosers = ""
+			if c.depth == 0 {
+				c.settleLone(-1)
+			} else {
+				c.settleLone(-2)
+			}
+			return
+		}
+	}
+}
+
 var (
-	spaceBeforePunct = regexp.MustCompile(`[ \t]+([.,;:!?])`)
+	// spaceBeforePunct leaves the space after a quotation mark: without it,
+	// a mark standing alone (a " b) could become one that opens (a ". b).
+	spaceBeforePunct = regexp.MustCompile(`([^\s"'“”„‚‘’«»‹›])[ \t]+([.,;:!?])`)
 	multiSpace       = regexp.MustCompile(`[ \t]{2,}`)
 )
 
 // tidy mends the spacing that dropping a citation can leave ("word  ." → "word.").
 func tidy(s string) string {
-	s = spaceBeforePunct.ReplaceAllString(s, "$1")
+	s = spaceBeforePunct.ReplaceAllString(s, "$1$2")
 	s = multiSpace.ReplaceAllString(s, " ")
 	return strings.TrimSpace(s)
 }
