@@ -74,11 +74,20 @@ func TestCheckInventedQuotationLongerThanTheHoldLimitLosesItsMarks(t *testing.T)
 		if got.unverified != 1 {
 			t.Errorf("unverified quotes = %d, want 1", got.unverified)
 		}
-		for _, s := range got.streamed {
-			if len(s) > maxHeldQuote+len(long) {
-				t.Fatalf("a delta of %d bytes", len(s))
-			}
-		}
+	}
+	// Held back is at most maxHeldQuote bytes: the rest has reached the
+	// reader before the quotation closes.
+	var shown strings.Builder
+	c := newChecker(defaultStoryRefs, defaultStoryTexts, "en", func(s string) { shown.WriteString(s) })
+	c.Write("Musk said „")
+	for _, w := range strings.SplitAfter(long, " ") {
+		c.Write(w)
+	}
+	if c.pending.Len() > maxHeldQuote || shown.Len() < len(long)-maxHeldQuote {
+		t.Errorf("%d bytes held, %d of %d shown before the quotation closed", c.pending.Len(), shown.Len(), len(long))
+	}
+	if strings.ContainsAny(shown.String(), "„“") {
+		t.Errorf("the released part shows a mark: %.60q", shown.String())
 	}
 }
 
@@ -95,6 +104,12 @@ func TestCheckASCIISingleQuotationMarksAreChecked(t *testing.T) {
 	want := "Musk said I never promised anyone a refund " + note + " [§3], then 'Aber das liegt in deiner Natur'."
 	if got.final != want || got.unverified != 1 || got.verified != 1 {
 		t.Errorf("got %q (verified %d, unverified %d)\nwant %q", got.final, got.verified, got.unverified, want)
+	}
+	// Apostrophes inside do not close it.
+	got = runChecker("He wrote 'I don't care what Altman's lawyers say' [§3].")
+	want = "He wrote I don't care what Altman's lawyers say " + note + " [§3]."
+	if got.final != want || got.unverified != 1 {
+		t.Errorf("got %q (unverified %d)\nwant %q", got.final, got.unverified, want)
 	}
 }
 
@@ -214,5 +229,21 @@ func TestCheckQuotationMustMatchWholeWords(t *testing.T) {
 	got := runChecker("“Natur” and “Natu” and “ur”")
 	if want := "“Natur” and Natu and ur"; got.final != want {
 		t.Errorf("got %q, want %q", got.final, want)
+	}
+}
+
+func TestCheckMarkWrittenAsTextNeverOpensAQuotation(t *testing.T) {
+	for _, text := range []string{
+		"Musk sagte„Ich habe nie etwas erstattet“.", // glued to the word before
+		"'\"0A", "''0A", // the mark after it dropped
+		"\"0 0 0 «",               // the note written after it
+		"he said “foo '\"”zqxv",   // the end of a re-checked quotation
+		"\xe2\x80\" !0",           // the space after it tidied away
+		"“”Musk „“Altman ''Musk'", // marks around no words
+	} {
+		got := runChecker(text)
+		if bad := fakeQuotations(got.final, defaultStoryTexts); len(bad) > 0 {
+			t.Errorf("%q → %q shows %q", text, got.final, bad)
+		}
 	}
 }
