@@ -35,7 +35,11 @@ import (
 // as soon as it passes the limit (so memory stays bounded), the rest of it
 // passes as it comes, and its closing mark is dropped; it is counted and
 // noted unless what was held is verbatim. A mark left open at the end of the
-// answer is dropped and what follows it is checked as plain text.
+// answer is dropped and what follows it is checked as plain text (counted
+// and noted when it is not in the story).
+//
+// A mark written as plain text is dropped when the text after it would make
+// a reader take it for an opening mark (see putLoneMark).
 //
 // Apostrophes are no quotation marks: a mark between two letters (don't,
 // Musk's, Altman’s), a closing mark after a word with no quotation open
