@@ -40,9 +40,10 @@ type checker struct {
 	// it; lonePrev is the rune before it. See putLoneMark.
 	lone, lonePrev rune
 
-	pending strings.Builder // a held bracket or quotation, with its opening mark
-	bracket bool            // while a [ is open
-	quote   *heldQuote      // while a quotation is open
+	pending       strings.Builder // a held bracket or quotation, with its opening mark
+	bracket       bool            // while a [ is open
+	bracketBefore rune            // the rune before the [
+	quote         *heldQuote      // while a quotation is open
 
 	// stripClosers are the marks that close a quotation released without
 	// its marks because it grew past maxHeldQuote: the first of them that
@@ -172,7 +173,7 @@ func (c *checker) step(r, next rune) {
 	case isMark(r):
 		c.stepMark(r, next)
 	case r == '[':
-		c.bracket = true
+		c.bracket, c.bracketBefore = true, c.prev
 		c.hold(r)
 	default:
 		c.put(string(r))
@@ -285,6 +286,16 @@ func (c *checker) finishBracket() {
 			c.citedSeen[p] = true
 			c.cited = append(c.cited, citedPassage{label, p})
 		}
+	}
+	if len(kept) == 0 {
+		c.prev = c.bracketBefore // the reader sees no bracket
+	}
+	if len(kept) == 0 && isSingle(c.bracketBefore) {
+		// A space where the citation stood keeps an apostrophe or the
+		// closing mark before it from joining the next word ('Natur'[§99]x
+		// would read as 'Natur'x).
+		c.put(" ")
+		return
 	}
 	c.put(strings.Join(kept, ""))
 }

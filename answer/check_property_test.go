@@ -360,6 +360,8 @@ func FuzzCheckQuotations(f *testing.F) {
 		// Found by fuzzing: a mark dropped, or a space tidied away, next to
 		// a mark written as plain text made that one open a quotation.
 		"'\"0A", "''0A", "\"0 0 0 «", "\xe2\x80\" !0",
+		"'000'\"0", // a verified quotation's closing mark became an apostrophe
+		"'00\"00", "'Natur'[§99]zqx", "'til[§99]ab",
 	} {
 		f.Add(s, []byte{1, 2, 3, 5, 8, 13})
 	}

@@ -187,6 +187,15 @@ func TestCheckApostrophesAreNotQuotations(t *testing.T) {
 	}
 }
 
+func TestCheckApostropheAfterADroppedCitation(t *testing.T) {
+	// The reader sees "Musk's": the citation of a passage that does not
+	// exist is gone.
+	got := runChecker("Musk[§99]'s car is late.")
+	if want := "Musk's car is late."; got.final != want || got.unverified != 0 {
+		t.Errorf("got %q (unverified %d), want %q", got.final, got.unverified, want)
+	}
+}
+
 func TestCheckTranslationOfAVerifiedQuotation(t *testing.T) {
 	cases := []struct{ name, reply, want string }{
 		{
@@ -240,6 +249,11 @@ func TestCheckMarkWrittenAsTextNeverOpensAQuotation(t *testing.T) {
 		"he said “foo '\"”zqxv",   // the end of a re-checked quotation
 		"\xe2\x80\" !0",           // the space after it tidied away
 		"“”Musk „“Altman ''Musk'", // marks around no words
+		"'000'\"0",                // the closing mark of a verified quotation, the mark after it dropped
+		"'00\"00",                 // an elision ('00) only by a mark that is then dropped
+		"'Natur'[§99]zqx",         // a closing mark next to a word once the citation is dropped
+		"'til[§99]ab",             // an elision joined to the next word once the citation is dropped
+		"“foo 'n”zqx",             // an elision at the end of a re-checked quotation
 	} {
 		got := runChecker(text)
 		if bad := fakeQuotations(got.final, defaultStoryTexts); len(bad) > 0 {

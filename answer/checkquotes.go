@@ -115,9 +115,10 @@ func canOpen(r, prev, next rune) bool {
 
 // closes reports whether r, one of the closing marks of an open quotation,
 // closes it: it ends a word, or it cannot start one. A single mark between
-// two letters is an apostrophe.
+// two letters is an apostrophe; so is one between a letter and another mark,
+// which may yet be dropped ('000'"0 would show as '000'0).
 func closes(r, prev, next rune) bool {
-	if isSingle(r) && isWordRune(prev) && isWordRune(next) {
+	if isSingle(r) && isWordRune(prev) && (isWordRune(next) || isMark(next)) {
 		return false
 	}
 	canClose := prev >= 0 && (!unicode.IsSpace(prev) || isGuillemet(r))
@@ -172,7 +173,10 @@ func (c *checker) stepQuote(r, next rune) {
 		q.wordDone = true
 		held := c.pending.String()
 		word := held[utf8.RuneLen(q.open) : len(held)-utf8.RuneLen(r)]
-		if isElision(word, r) {
+		// Only before a rune that stays: a mark may be dropped and a
+		// bracket may be a citation that is, joining the word to the
+		// next ('00"00 → '0000, not the elision '00).
+		if isElision(word, r) && r != '[' && !isMark(r) {
 			// An apostrophe ('til, 'n, '90s): the text passes, the rune
 			// after the word is checked as any other.
 			c.pending.Reset()
@@ -253,7 +257,7 @@ func (c *checker) putUnverified(inner string, before rune) {
 // of the text; what follows it is checked as plain text.
 func (c *checker) finishUnclosed() {
 	q, inner := c.takeQuote()
-	if q.single && !q.wordDone && isElision(inner, -1) {
+	if q.single && !q.wordDone && isElision(inner, -1) && c.depth == 0 {
 		c.put(string(q.open) + inner) // 'n at the very end
 		return
 	}
