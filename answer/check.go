@@ -137,12 +137,22 @@ func (c *checker) run(final bool) {
 				if !final {
 					return
 				}
-				next = -1
+				next = c.end()
 			}
 		}
 		c.input[top] = c.input[top][n:]
 		c.step(r, next)
 	}
+}
+
+// end is the rune after the text, as step and settleLone take it: -1 at
+// the end of the answer; -2 at the end of a re-checked quotation, where what
+// follows is not known here.
+func (c *checker) end() rune {
+	if c.depth == 0 {
+		return -1
+	}
+	return -2
 }
 
 // peek returns the rune after the first n bytes of the input.
@@ -157,8 +167,8 @@ func (c *checker) peek(n int) (rune, bool) {
 	return 0, false
 }
 
-// step checks one rune; next is the rune after it (-1 at the end of the
-// answer), known when r is a quotation mark.
+// step checks one rune; next is the rune after it (see end), known when r
+// is a quotation mark.
 func (c *checker) step(r, next rune) {
 	switch {
 	case c.quote != nil:
@@ -209,8 +219,7 @@ func (c *checker) putLoneMark(r rune) {
 }
 
 // settleLone writes or drops the waiting lone mark, now that the rune after
-// it is known (-1: the end of the answer; -2: the end of a re-checked text,
-// where what follows is not known here).
+// it is known (or is the end, see end).
 func (c *checker) settleLone(next rune) {
 	if c.lone < 0 {
 		return
@@ -328,11 +337,7 @@ func (c *checker) finish() {
 				c.put(" " + c.marker)
 			}
 			c.stripClosers = ""
-			if c.depth == 0 {
-				c.settleLone(-1)
-			} else {
-				c.settleLone(-2)
-			}
+			c.settleLone(c.end())
 			return
 		}
 	}

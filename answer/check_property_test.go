@@ -362,6 +362,7 @@ func FuzzCheckQuotations(f *testing.F) {
 		"'\"0A", "''0A", "\"0 0 0 «", "\xe2\x80\" !0",
 		"'000'\"0", // a verified quotation's closing mark became an apostrophe
 		"'00\"00", "'Natur'[§99]zqx", "'til[§99]ab",
+		"\"'000'\"0",
 	} {
 		f.Add(s, []byte{1, 2, 3, 5, 8, 13})
 	}

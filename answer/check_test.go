@@ -254,6 +254,7 @@ func TestCheckMarkWrittenAsTextNeverOpensAQuotation(t *testing.T) {
 		"'Natur'[§99]zqx",         // a closing mark next to a word once the citation is dropped
 		"'til[§99]ab",             // an elision joined to the next word once the citation is dropped
 		"“foo 'n”zqx",             // an elision at the end of a re-checked quotation
+		"\"'000'\"0",              // a closing mark at the end of a re-checked quotation
 	} {
 		got := runChecker(text)
 		if bad := fakeQuotations(got.final, defaultStoryTexts); len(bad) > 0 {

@@ -115,10 +115,11 @@ func canOpen(r, prev, next rune) bool {
 
 // closes reports whether r, one of the closing marks of an open quotation,
 // closes it: it ends a word, or it cannot start one. A single mark between
-// two letters is an apostrophe; so is one between a letter and another mark,
-// which may yet be dropped ('000'"0 would show as '000'0).
+// two letters is an apostrophe; so is one after a letter and before another
+// mark, which may yet be dropped ('000'"0 would show as '000'0), or before
+// what is not known yet (-2: the end of a re-checked quotation).
 func closes(r, prev, next rune) bool {
-	if isSingle(r) && isWordRune(prev) && (isWordRune(next) || isMark(next)) {
+	if isSingle(r) && isWordRune(prev) && (isWordRune(next) || isMark(next) || next == -2) {
 		return false
 	}
 	canClose := prev >= 0 && (!unicode.IsSpace(prev) || isGuillemet(r))
