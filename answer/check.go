@@ -130,7 +130,7 @@ func (c *checker) run(final bool) {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(c.input[top])
-		next := rune(-2) // not needed: r is no quotation mark
+		next := rune(-3) // not looked at: only a mark is decided by the rune after it
 		if isMark(r) {
 			var ok bool
 			if next, ok = c.peek(n); !ok {
