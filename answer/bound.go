@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"github.com/storybot/storybot/knowledge"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,8 +40,9 @@ func boundText(text string, max int, note string) (string, bool) {
 	if utf8.RuneCountInString(text) <= max {
 		return text, false
 	}
-	room := max - utf8.RuneCountInString(note) - 1
-	return withNote(text[:cutPoint(text, room, 0)], note), true
+	room := max - utf8.RuneCountInString(note) - 1 - closeRoom
+	kept := text[:cutPoint(text, room, 0)]
+	return withNote(closeQuotes(kept), note), true
 }
 
 // cutBytes cuts text like boundText to at most limit bytes (a part of a
@@ -143,7 +145,7 @@ type streamBound struct {
 }
 
 func newStreamBound(max int, note string, emit func(string)) *streamBound {
-	return &streamBound{room: max - utf8.RuneCountInString(note) - 1, note: note, emit: emit, hold: -1}
+	return &streamBound{room: max - utf8.RuneCountInString(note) - 1 - closeRoom, note: note, emit: emit, hold: -1}
 }
 
 // Write takes the next piece of checked text.
@@ -212,11 +214,70 @@ func (b *streamBound) finish(truncated bool) {
 	at := cutPoint(text, min(b.room, b.runes), b.sent)
 	b.pass(text[b.sent:at])
 	kept := text[:at]
+	if closed := closeQuotes(kept); closed != kept {
+		b.pass(closed[len(kept):])
+		kept = closed
+	}
 	if strings.TrimRightFunc(kept, unicode.IsSpace) == kept && kept != "" {
 		b.pass(" ")
 	}
 	b.pass(b.note)
 	b.final = withNote(kept, b.note)
+}
+
+// closeQuotes closes the quotations a cut leaves open at the end of kept.
+// What the checker passes on inside quotation marks is verbatim in the
+// story, and so is every run of its whole words: closing the marks after
+// the last kept word keeps a true quotation instead of leaving an opening
+// mark before the cut note. A room of at most closeRoom runes is reserved
+// for this in the cut (see newStreamBound and boundText).
+func closeQuotes(kept string) string {
+	trimmed := strings.TrimRightFunc(kept, unicode.IsSpace)
+	var open []rune // openers not yet closed, innermost last
+	prev := ' '
+	for i, r := range trimmed {
+		next := firstRune(trimmed[i+utf8.RuneLen(r):])
+		if n := len(open); n > 0 && strings.ContainsRune(quoteClosers(open[n-1]), r) &&
+			!unicode.IsLetter(next) && !unicode.IsDigit(next) {
+			open = open[:n-1]
+		} else if quoteClosers(r) != "" && opensQuote(prev, next) && len(open) < closeRoom {
+			open = append(open, r)
+		}
+		prev = r
+	}
+	if len(open) == 0 {
+		return kept
+	}
+	var b strings.Builder
+	b.WriteString(trimmed)
+	for i := len(open) - 1; i >= 0; i-- {
+		c, _ := utf8.DecodeRuneInString(quoteClosers(open[i]))
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// closeRoom bounds how many quotations closeQuotes closes (and so the
+// runes it may add).
+const closeRoom = 4
+
+// quoteClosers is knowledge's table of quotation marks plus the ASCII single
+// quote the checker also takes for one.
+func quoteClosers(open rune) string {
+	if open == '\'' {
+		return "'"
+	}
+	return knowledge.ClosingMarks(open)
+}
+
+// opensQuote reports whether a mark between prev and next opens a
+// quotation: after a space, a bracket or a dash, before a word (not an
+// apostrophe inside or after a word).
+func opensQuote(prev, next rune) bool {
+	if next == 0 || unicode.IsSpace(next) {
+		return false
+	}
+	return unicode.IsSpace(prev) || strings.ContainsRune("([{–—-/:", prev)
 }
 
 // Cut is the bounded text, "" when nothing was cut.

@@ -3,6 +3,7 @@ package answer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -258,5 +259,46 @@ func TestACitationCutOffWithItsSentenceIsNoSource(t *testing.T) {
 	}
 	if len(a.Citations) != 1 || a.Citations[0].ID != "§2" {
 		t.Errorf("citations %+v, want only §2 (§3 was cut off)", a.Citations)
+	}
+}
+
+// A cut that falls inside a verified quotation closes it after the last
+// kept word (still verbatim) instead of leaving an opening mark before the
+// note.
+func TestACutInsideAQuotationClosesIt(t *testing.T) {
+	quote := "“Und du hast Akt 4 vergessen zu erwähnen, wo das Problem behoben wurde und du innerhalb von 24 Stunden eine Rückerstattung erhalten hast. Aber das liegt in deiner Natur”"
+	filler := "Musk antwortete Altman auf X [§3]. "
+	for _, pad := range []int{60, 120, 200} {
+		prefix := strings.Repeat(filler, (MaxAnswerChars-pad)/utf8.RuneCountInString(filler))
+		t.Run(fmt.Sprintf("through the engine, %d characters before the bound", pad), func(t *testing.T) {
+			te := newTestEngine(t, nil)
+			te.srv.SetAnswer(prefix + "Er schrieb: " + quote + " [§3]. " + flood(filler))
+			var streamed strings.Builder
+			a, err := te.Ask(context.Background(), AskRequest{Question: "What did Musk reply?", Lang: "en"}, func(d string) { streamed.WriteString(d) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if streamed.String() != a.Answer {
+				t.Errorf("streamed text differs from the answer")
+			}
+			checkQuotesBalanced(t, a.Answer)
+			if utf8.RuneCountInString(a.Answer) > MaxAnswerChars {
+				t.Errorf("answer of %d characters", utf8.RuneCountInString(a.Answer))
+			}
+		})
+		t.Run(fmt.Sprintf("boundText, %d characters before the bound", pad), func(t *testing.T) {
+			out, cut := boundText(prefix+"Er schrieb: "+quote+" Mehr. "+flood(filler), MaxAnswerChars, "… (cut)")
+			if !cut {
+				t.Fatal("not cut")
+			}
+			checkQuotesBalanced(t, out)
+		})
+	}
+}
+
+func checkQuotesBalanced(t *testing.T, s string) {
+	t.Helper()
+	if o, c := strings.Count(s, "“"), strings.Count(s, "”"); o != c {
+		t.Errorf("%d opening and %d closing marks; end: %q", o, c, s[max(0, len(s)-200):])
 	}
 }
