@@ -224,12 +224,8 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 			wordGrams(t, func(g string) { qa.grams = append(qa.grams, g) })
 		}
 		for i, tr := range ts {
-			strong := i < maxStrongTranslations && tr.Weight >= top/2
-			if !tr.either {
-				add(tr.German, tr, strong) // stored folded, one word
-				continue
-			}
-			words(tr.German, func(t string) { add(t, tr, strong) })
+			// Both sources store one folded word a translation.
+			add(tr.German, tr, i < maxStrongTranslations && tr.Weight >= top/2)
 		}
 	}
 

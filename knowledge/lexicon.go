@@ -36,8 +36,10 @@ var bridge = func() map[string][]string {
 				if e == "" || d == "" || e == d {
 					continue
 				}
-				add(e, d)
-				add(d, e)
+				// Stored as the words a question's analysis takes them in:
+				// "künstliche Intelligenz" as kuenstliche, intelligenz.
+				words(d, func(w string) { add(e, w) })
+				words(e, func(w string) { add(d, w) })
 			}
 		}
 	}
@@ -45,5 +47,5 @@ var bridge = func() map[string][]string {
 }()
 
 // translations returns the other language's words for a folded word (or
-// phrase), nil when the lexicon has none.
+// phrase), each one folded word, nil when the lexicon has none.
 func translations(w string) []string { return bridge[w] }
