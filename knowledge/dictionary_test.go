@@ -3,6 +3,9 @@ package knowledge
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -330,4 +333,18 @@ func FuzzLoadDictionary(f *testing.F) {
 			d.lookup(k)
 		}
 	})
+}
+
+// NOTICE records the checksum of the dictionary it describes: rebuilding the
+// file without updating NOTICE (version, checksum) fails here.
+func TestNoticeDescribesTheEmbeddedDictionary(t *testing.T) {
+	notice, err := os.ReadFile("../NOTICE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(dictionaryData)
+	want := hex.EncodeToString(sum[:]) + "  en-de.dict"
+	if !strings.Contains(string(notice), want) {
+		t.Errorf("NOTICE does not give the embedded dictionary's checksum %q: update it (scripts/build-dictionary prints it)", want)
+	}
 }
