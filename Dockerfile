@@ -31,6 +31,8 @@ FROM ${RUNTIME_IMAGE}
 # directory itself: a fresh named volume inherits owner 65532 from the image.
 COPY --from=build --chown=65532:65532 /out/rootfs/ /
 COPY --from=build /out/storybot /storybot
+# The binary embeds GPL-licensed data (see NOTICE): its licence travels with it.
+COPY LICENSE NOTICE /usr/share/doc/storybot/
 USER 65532:65532
 ENV CACHE_DIR=/data \
     HTTP_ADDR=:8080

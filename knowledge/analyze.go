@@ -224,17 +224,14 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 			wordGrams(t, func(g string) { qa.grams = append(qa.grams, g) })
 		}
 		for i, tr := range ts {
-			strong := i < maxStrongTranslations && tr.Weight >= top/2
-			if !tr.either {
-				add(tr.German, tr, strong) // stored folded, one word
-				continue
-			}
-			words(tr.German, func(t string) { add(t, tr, strong) })
+			// Both sources store one folded word a translation.
+			add(tr.German, tr, i < maxStrongTranslations && tr.Weight >= top/2)
 		}
 	}
 
 	var ws []string
 	words(text, func(w string) { ws = append(ws, w) })
+	names := namesOf(text)
 	for i, w := range ws {
 		if stopWords[w] {
 			continue
@@ -268,22 +265,21 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 		}
 		seenConcept[key] = true
 		var c concept
-		addTranslations(&c, translationsOf(ws[i:i+1], english))
+		addTranslations(&c, translationsOf(ws[i:i+1], english && !names[i]))
 		if len(c) > 0 {
 			qa.concepts = append(qa.concepts, c)
 		}
-		// Phrases of two and three words the dictionary knows as one.
-		if english {
-			for n := maxKeyWords; n >= 2; n-- {
-				if i+n > len(ws) || slices.ContainsFunc(ws[i+1:i+n], func(x string) bool { return stopWords[x] }) {
-					continue
-				}
-				if ts := translateWords(ws[i : i+n]); ts != nil {
-					var pc concept
-					addTranslations(&pc, ts)
-					qa.concepts = append(qa.concepts, pc)
-					break
-				}
+		// Phrases of two and three words known as one ("fall asleep",
+		// "co-found").
+		for n := maxKeyWords; n >= 2; n-- {
+			if i+n > len(ws) || slices.ContainsFunc(ws[i+1:i+n], func(x string) bool { return stopWords[x] }) {
+				continue
+			}
+			if ts := translationsOf(ws[i:i+n], english && !names[i]); ts != nil {
+				var pc concept
+				addTranslations(&pc, ts)
+				qa.concepts = append(qa.concepts, pc)
+				break
 			}
 		}
 	}
@@ -291,20 +287,54 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 }
 
 // translationsOf returns the German translations of a folded question word
-// (a slice of one, as translateWords takes it):
+// or phrase (as translateWords takes it):
 // the curated lexicon's, each certain (it was written for news questions),
 // and, in an English question, the dictionary's, weighed by likelihood. A
 // German question's words are not looked up in the English dictionary, where
 // many would mean something else ("Rat", "Gift").
 func translationsOf(w []string, english bool) []Translation {
 	var out []Translation
-	for _, t := range translations(w[0]) {
+	key := w[0]
+	if len(w) > 1 {
+		key = strings.Join(w, " ")
+	}
+	for _, t := range translations(key) {
 		out = append(out, Translation{German: t, Weight: 1, either: true})
 	}
-	if english {
+	if english && len(w[0]) >= minDictionaryWord {
 		out = append(out, translateWords(w)...)
 	}
 	return out
+}
+
+// minDictionaryWord: shorter words are left to the curated lexicon. They are
+// abbreviations and fragments of hyphenated words more often than words
+// ("co" of "co-found" is the dictionary's "co-ed", gemischt).
+const minDictionaryWord = 3
+
+// namesOf marks, by position among text's words, the capitalized words that
+// do not begin a sentence: in an English question these are names ("What
+// did Musk say?"), which the dictionary would translate as words (Moschus).
+func namesOf(text string) map[int]bool {
+	names := map[int]bool{}
+	i, inWord, sentenceStart := 0, false, true
+	for _, r := range text {
+		letter := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case letter && !inWord:
+			if unicode.IsUpper(r) && !sentenceStart {
+				names[i] = true
+			}
+			inWord, sentenceStart = true, false
+		case !letter && inWord:
+			inWord = false
+			i++
+		}
+		if r == '.' || r == '?' || r == '!' || r == ':' {
+			sentenceStart = true
+		}
+	}
+	return names
 }
 
 // ngramSize is the length of the character n-grams of the second signal.

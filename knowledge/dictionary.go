@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/vellum"
 )
@@ -47,7 +49,7 @@ type Translation struct {
 	German string
 	Weight float32
 	// either marks a translation of the curated lexicon, which works both
-	// ways: its words may be English or German, and may be several.
+	// ways: it may be an English word as well as a German one.
 	either bool
 }
 
@@ -162,11 +164,40 @@ func numBlocks(n int) int { return (n + stringBlock - 1) / stringBlock }
 func Translate(english string) []Translation {
 	var ws []string
 	words(english, func(w string) { ws = append(ws, w) })
-	return translateWords(ws)
+	if len(ws) == 0 {
+		return nil
+	}
+	return slices.Clone(translateWords(ws))
 }
 
-// translateWords is Translate of words already folded.
+// translateWords is Translate of words already folded. Results are cached,
+// like stems: questions repeat their words, and a lookup decodes strings.
+// The cache stops growing at translationCacheMax entries.
 func translateWords(ws []string) []Translation {
+	key := ws[0]
+	if len(ws) > 1 {
+		key = strings.Join(ws, " ")
+	}
+	if ts, ok := translationCache.Load(key); ok {
+		return ts.([]Translation)
+	}
+	ts := lookupWords(ws)
+	if translationCacheSize.Load() < translationCacheMax {
+		if _, loaded := translationCache.LoadOrStore(key, ts); !loaded {
+			translationCacheSize.Add(1)
+		}
+	}
+	return ts
+}
+
+const translationCacheMax = 20_000
+
+var (
+	translationCache     sync.Map // folded words, space-separated → []Translation (shared: read only)
+	translationCacheSize atomic.Int64
+)
+
+func lookupWords(ws []string) []Translation {
 	d, err := embeddedDictionary()
 	if err != nil {
 		return nil

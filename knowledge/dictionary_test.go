@@ -3,6 +3,9 @@ package knowledge
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -269,6 +272,22 @@ func TestQueryTranslation(t *testing.T) {
 			t.Errorf("got %s, want §1", got)
 		}
 	})
+	t.Run("a name in an English question is not translated as a word", func(t *testing.T) {
+		if qa := analyzeQuery("What did Musk say about the refund?", nil); hasTerm(qa, stem("moschus", "de")) {
+			t.Errorf("Musk translated as musk: %v", qa.concepts)
+		}
+		if qa := analyzeQuery("Which perfume smells of musk?", nil); !hasTerm(qa, stem("moschus", "de")) {
+			t.Errorf("musk (the scent) not translated: %v", qa.concepts)
+		}
+		if qa := analyzeQuery("Refund: when was it paid?", nil); !hasTerm(qa, stem("rueckerstattung", "de")) {
+			t.Errorf("a capitalized first word is not a name: %v", qa.concepts)
+		}
+	})
+	t.Run("the curated lexicon knows hyphenated phrases", func(t *testing.T) {
+		if qa := analyzeQuery("When did Musk co-found OpenAI?", nil); !hasTerm(qa, stem("mitbegruendete", "de")) {
+			t.Errorf("co-found: %v", qa.concepts)
+		}
+	})
 	t.Run("a German question is not looked up in the English dictionary", func(t *testing.T) {
 		// "Rat" is English for Ratte; in German it means council.
 		qa := analyzeQuery("Was hat der Rat beschlossen?", nil)
@@ -314,4 +333,18 @@ func FuzzLoadDictionary(f *testing.F) {
 			d.lookup(k)
 		}
 	})
+}
+
+// NOTICE records the checksum of the dictionary it describes: rebuilding the
+// file without updating NOTICE (version, checksum) fails here.
+func TestNoticeDescribesTheEmbeddedDictionary(t *testing.T) {
+	notice, err := os.ReadFile("../NOTICE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(dictionaryData)
+	want := hex.EncodeToString(sum[:]) + "  en-de.dict"
+	if !strings.Contains(string(notice), want) {
+		t.Errorf("NOTICE does not give the embedded dictionary's checksum %q: update it (scripts/build-dictionary prints it)", want)
+	}
 }

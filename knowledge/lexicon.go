@@ -32,18 +32,29 @@ var bridge = func() map[string][]string {
 		}
 		for _, e := range strings.Split(en, ",") {
 			for _, d := range strings.Split(de, ",") {
-				e, d := Fold(strings.TrimSpace(e)), Fold(strings.TrimSpace(d))
+				e, d := lexiconKey(e), lexiconKey(d)
 				if e == "" || d == "" || e == d {
 					continue
 				}
-				add(e, d)
-				add(d, e)
+				// Keys as a question's words meet them ("co-found" as
+				// "co found"), translations one word each ("künstliche
+				// Intelligenz" as kuenstliche, intelligenz).
+				words(d, func(w string) { add(e, w) })
+				words(e, func(w string) { add(d, w) })
 			}
 		}
 	}
 	return m
 }()
 
+// lexiconKey is an entry as analysis sees it: folded words, space-separated.
+func lexiconKey(s string) string {
+	var ws []string
+	words(s, func(w string) { ws = append(ws, w) })
+	return strings.Join(ws, " ")
+}
+
 // translations returns the other language's words for a folded word (or
-// phrase), nil when the lexicon has none.
+// phrase, its words space-separated), each one folded word, nil when the
+// lexicon has none.
 func translations(w string) []string { return bridge[w] }
