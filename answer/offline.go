@@ -43,7 +43,10 @@ const (
 
 // offlineAsk answers from the text alone: the sentence that best answers the
 // question, with its neighbour when it leans on it or when the neighbour
-// states what the question asks for, verbatim and cited.
+// states what the question asks for, filled with the next best sentences of
+// its story that state it, verbatim and cited. Stories that leave more of
+// the question unmentioned than another are not quoted (silentStories); when
+// none is left, the story does not say.
 func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note string) *Answer {
 	t := textsFor(lang)
 	if note == "" {
