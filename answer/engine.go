@@ -72,6 +72,9 @@ type Engine struct {
 	// that an offline answer prefers the sentence with "Vorreservierung"
 	// over one more with "Musk".
 	idf map[string]map[string]float64
+	// vocab per story: what an offline answer asks to tell whether a story
+	// speaks of a question's words at all.
+	vocab map[string]*knowledge.Vocabulary
 	// rewrites caches questions rewritten into the stories' language.
 	rewrites rewriteCache
 }
@@ -138,6 +141,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		keySent:   map[string][][]float64{},
 		normTexts: normalizedTexts(opts.Stories),
 		idf:       map[string]map[string]float64{},
+		vocab:     map[string]*knowledge.Vocabulary{},
 	}
 	for _, s := range opts.Stories {
 		e.byID[s.ID] = s
@@ -148,6 +152,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			idf[t] = math.Log(1 + float64(st.Sentences)/float64(c))
 		}
 		e.idf[s.ID] = idf
+		e.vocab[s.ID] = knowledge.NewVocabulary(s)
 	}
 	return e, nil
 }

@@ -25,11 +25,28 @@ const (
 	extraSentenceChars = 300
 	// maxOfflineSentences bounds an offline answer.
 	maxOfflineSentences = 3
+	// fillShare: while the answer is short, it is filled up to
+	// maxOfflineSentences with the best remaining sentences of its story
+	// that state what the question asks for and score at least this share
+	// of the best one. The answer is often not in the sentence sharing most
+	// words with the question but in one just below it (on the general dev
+	// set, with fillShareOther, answers containing the fact: DE 0.73 → 0.80,
+	// EN 0.46 → 0.54; median answer 141 → 230 (DE) and 160 → 285 (EN)
+	// characters).
+	fillShare = 0.2
+	// fillShareOther is fillShare for a question that asks for no
+	// particular kind of thing, where every sentence "states" it: a filler
+	// must score higher (measured: as many facts as at 0.2, shorter answers,
+	// fewer citations of passages that do not answer).
+	fillShareOther = 0.5
 )
 
 // offlineAsk answers from the text alone: the sentence that best answers the
 // question, with its neighbour when it leans on it or when the neighbour
-// states what the question asks for, verbatim and cited.
+// states what the question asks for, filled with the next best sentences of
+// its story that state it, verbatim and cited. Stories that leave more of
+// the question unmentioned than another are not quoted (silentStories); when
+// none is left, the story does not say.
 func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note string) *Answer {
 	t := textsFor(lang)
 	if note == "" {
@@ -46,9 +63,13 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	}
 	var cands []candidate
 	best := 0.0 // unweighted: how much of the question the best sentence covers
+	silent := e.silentStories(aq, results)
 	for rank, r := range results {
 		if rank == offlinePassages {
 			break
+		}
+		if silent[r.Passage.Story] {
+			continue // the story does not speak of what the question names
 		}
 		s := e.byID[r.Passage.Story]
 		idf := e.idf[s.ID]
@@ -74,8 +95,9 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		return a
 	}
 	// Only partial word matches (a shared n-gram here and there) are not
-	// an answer: better to say the story does not tell.
-	if best < 1 {
+	// an answer: better to say the story does not tell. So when no story
+	// among the best results speaks of what the question names.
+	if best < 1 || len(cands) == 0 {
 		return abstain()
 	}
 	bi := 0
@@ -143,6 +165,36 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		for _, m := range c.matches {
 			covered[m.Stem] = true
 		}
+	}
+	// Then the best sentences left that state what is asked, whether or not
+	// they bring new words (see fillShare).
+	share := fillShare
+	if kind == knowledge.AskOther {
+		share = fillShareOther
+	}
+	for len(picked) < maxOfflineSentences && length < extraSentenceChars {
+		bj := -1
+		for j, c := range cands {
+			// Of the best sentence's story only: a filler from another story
+			// is more likely noise than the answer.
+			if inGroup[storySentence{c.p, c.p.Sentences[c.i]}] || c.score < share*top.score || c.p.Story != top.p.Story {
+				continue
+			}
+			if kind != knowledge.AskOther && !e.byID[c.p.Story].States(c.p.Sentences[c.i], kind) {
+				continue
+			}
+			if bj < 0 || c.score > cands[bj].score {
+				bj = j
+			}
+		}
+		if bj < 0 {
+			break
+		}
+		c := cands[bj]
+		x := storySentence{c.p, c.p.Sentences[c.i]}
+		picked = append(picked, x)
+		inGroup[x] = true
+		length += x.span.End - x.span.Start
 	}
 	a.Answer, a.Citations = e.citeSentences(picked, "> ", "\n")
 	return a

@@ -111,3 +111,77 @@ func TestOfflineAnswersAreShort(t *testing.T) {
 		}
 	}
 }
+
+// TestOfflineAnswerFillsWithWhatIsAsked: the sentence sharing most words
+// with a "how much" question states an amount, but not the one asked for;
+// the answer goes on with the next best sentence of the story that states
+// an amount.
+func TestOfflineAnswerFillsWithWhatIsAsked(t *testing.T) {
+	s := parseStory(t, "bad", "Hallenbad\n\n"+
+		"Die Sanierung des Hallenbads am Mühlgraben beschloss der Stadtrat mit 23 zu 11 Stimmen. "+
+		"Das Bad ist seit dem Frühjahr geschlossen. "+
+		"Die Schulen fahren so lange in ein Nachbarbad. "+
+		"Die Arbeiten kosten 14,8 Millionen Euro.")
+	e := offlineEngine(t, s)
+	q := "Wie viel kostet die Sanierung des Hallenbads?"
+	a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.Answer, "14,8 Millionen Euro") {
+		t.Errorf("%q: answer %q, want it to hold the sentence with the cost", q, a.Answer)
+	}
+	if strings.Contains(a.Answer, "Nachbarbad") {
+		t.Errorf("%q: answer %q holds a sentence that states no amount", q, a.Answer)
+	}
+}
+
+// TestOfflineAnswerLeavesOutStoriesThatDoNotMentionTheQuestion: of two
+// stories among the best results, the one that never mentions a noun of the
+// question gives no sentence, even when its sentence states the date asked
+// for.
+func TestOfflineAnswerLeavesOutStoriesThatDoNotMentionTheQuestion(t *testing.T) {
+	bad := parseStory(t, "bad", "Hallenbad\n\n"+
+		"Das Hallenbad liegt am Mühlgraben. "+
+		"Das Hallenbad schließt im Frühjahr für die Sanierung.")
+	muehle := parseStory(t, "muehle", "Mühle\n\n"+
+		"Am Mühlgraben schließt die alte Mühle am 31. März 2026. "+
+		"Der Müller geht in den Ruhestand.")
+	e := offlineEngine(t, bad, muehle)
+	q := "Wann schließt das Hallenbad am Mühlgraben?"
+	a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.Answer, "Das Hallenbad schließt im Frühjahr") || strings.Contains(a.Answer, "Mühle") {
+		t.Errorf("%q: answer %q, want the Hallenbad story's sentence and none of the Mühle story", q, a.Answer)
+	}
+}
+
+// TestOfflineAnswerAbstainsWhenTheStoryDoesNotMentionTheQuestion: a question
+// that names several things the story never mentions is not answered with
+// the sentence that shares its one remaining word.
+func TestOfflineAnswerAbstainsWhenTheStoryDoesNotMentionTheQuestion(t *testing.T) {
+	s := parseStory(t, "bad", "Hallenbad\n\n"+
+		"Das Hallenbad am Mühlgraben wurde 1974 eröffnet. "+
+		"Der Stadtrat hat die Sanierung beschlossen.")
+	e := offlineEngine(t, s)
+	for _, c := range []struct {
+		q       string
+		abstain bool
+	}{
+		{"Welcher Architekt hat das Hallenbad mit Sauna und Rutsche entworfen?", true},
+		{"Which architect designed the sauna, the slide and the café of the Hallenbad?", true},
+		// One word the story does not have is not enough: questions
+		// paraphrase.
+		{"Welcher Architekt hat das Hallenbad am Mühlgraben eröffnet?", false},
+	} {
+		a, err := e.Ask(context.Background(), AskRequest{Question: c.q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(a.Citations) == 0; got != c.abstain {
+			t.Errorf("%q: answer %q, abstained %v, want %v", c.q, a.Answer, got, c.abstain)
+		}
+	}
+}

@@ -29,7 +29,9 @@ var questionCues = map[string]AnswerKind{
 	"bis wann": AskTime, "what date": AskTime, "welchem datum": AskTime, "what time": AskTime,
 	"how much": AskAmount, "how many": AskAmount, "how long": AskAmount, "how old": AskAmount,
 	"how high": AskAmount, "how big": AskAmount, "how large": AskAmount, "how far": AskAmount,
-	"how fast": AskAmount, "how tall": AskAmount, "how deep": AskAmount, "how heavy": AskAmount,
+	"how fast": AskAmount, "how wide": AskAmount, "how warm": AskAmount, "how hot": AskAmount,
+	"wie breit": AskAmount, "wie warm": AskAmount, "wie heiss": AskAmount, "wie stark": AskAmount,
+	"cost": AskAmount, "kostet": AskAmount, "kostete": AskAmount, "gekostet": AskAmount, "how tall": AskAmount, "how deep": AskAmount, "how heavy": AskAmount,
 	"wie viel": AskAmount, "wie viele": AskAmount, "wieviel": AskAmount, "wieviele": AskAmount,
 	"wie hoch": AskAmount, "wie lange": AskAmount, "wie alt": AskAmount, "wie gross": AskAmount,
 	"wie weit": AskAmount, "wie schnell": AskAmount, "wie teuer": AskAmount, "wie tief": AskAmount,
@@ -61,8 +63,42 @@ func QuestionKind(q string) AnswerKind {
 		if k, ok := questionCues[ws[i]]; ok {
 			return k
 		}
+		if i+1 < len(ws) && whichWords[ws[i]] {
+			if k, ok := headNounKinds[ws[i+1]]; ok {
+				return k
+			}
+		}
 	}
 	return AskOther
+}
+
+// whichWords ask for a thing named by the noun that follows: "Welche
+// Fläche", "Mit welchen Kosten", "What size".
+var whichWords = map[string]bool{
+	"welche": true, "welchen": true, "welcher": true, "welches": true, "welchem": true,
+	"what": true, "which": true,
+}
+
+// headNounKinds: after a which-word, a noun that names a measure asks for
+// an amount, one that names a span of time for a time, one that names a
+// kind of place for a place. General German and English nouns, folded.
+var headNounKinds = map[string]AnswerKind{
+	"kosten": AskAmount, "summe": AskAmount, "betrag": AskAmount, "preis": AskAmount, "flaeche": AskAmount,
+	"hoehe": AskAmount, "zahl": AskAmount, "anzahl": AskAmount, "menge": AskAmount, "masse": AskAmount,
+	"groesse": AskAmount, "laenge": AskAmount, "breite": AskAmount, "tiefe": AskAmount, "gewicht": AskAmount,
+	"temperatur": AskAmount, "dauer": AskAmount, "umfang": AskAmount, "anteil": AskAmount, "wert": AskAmount,
+	"entfernung": AskAmount, "geschwindigkeit": AskAmount, "leistung": AskAmount, "hoechststand": AskAmount,
+	"cost": AskAmount, "costs": AskAmount, "price": AskAmount, "amount": AskAmount, "sum": AskAmount,
+	"size": AskAmount, "area": AskAmount, "height": AskAmount, "length": AskAmount, "width": AskAmount,
+	"depth": AskAmount, "weight": AskAmount, "temperature": AskAmount, "duration": AskAmount,
+	"share": AskAmount, "percentage": AskAmount, "number": AskAmount, "quantity": AskAmount,
+	"margin": AskAmount, "value": AskAmount, "distance": AskAmount, "speed": AskAmount, "level": AskAmount,
+	"zeitraum": AskTime, "monat": AskTime, "monaten": AskTime, "monate": AskTime, "tag": AskTime,
+	"zeitpunkt": AskTime, "jahrhundert": AskTime, "jahreszeit": AskTime, "uhrzeit": AskTime,
+	"month": AskTime, "months": AskTime, "period": AskTime, "day": AskTime, "century": AskTime,
+	"season": AskTime, "decade": AskTime,
+	"stadt": AskPlace, "ort": AskPlace, "gemeinde": AskPlace, "region": AskPlace, "land": AskPlace,
+	"city": AskPlace, "town": AskPlace, "place": AskPlace, "village": AskPlace, "country": AskPlace,
 }
 
 // States reports whether the text of s in span states a thing of kind k: a

@@ -29,6 +29,34 @@ func TestQuestionKind(t *testing.T) {
 	}
 }
 
+// TestQuestionKindFromTheNounAfterWhich: "welche"/"which" followed by a
+// noun that names a measure, a span of time or a kind of place asks for
+// that, and so do the verbs of price and the adjectives of measure.
+func TestQuestionKindFromTheNounAfterWhich(t *testing.T) {
+	cases := []struct {
+		q    string
+		want AnswerKind
+	}{
+		{"Mit welchen Kosten rechnet das Planungsbüro?", AskAmount},
+		{"Welche Fläche entwässert der Fluss?", AskAmount},
+		{"What size of baking tray is the recipe meant for?", AskAmount},
+		{"In welchem Zeitraum wurde Holz geflößt?", AskTime},
+		{"In which month does construction start?", AskTime},
+		{"In welcher Stadt fanden die Meisterschaften statt?", AskPlace},
+		{"What would a new pool have cost?", AskAmount},
+		{"Wie breit ist der Fluss an der Mündung?", AskAmount},
+		{"How wide is the river?", AskAmount},
+		// A noun that names no measure asks for nothing in particular.
+		{"Welche Vogelarten nisten am Fluss?", AskOther},
+		{"Which stream brings the most water?", AskOther},
+	}
+	for _, c := range cases {
+		if got := QuestionKind(c.q); got != c.want {
+			t.Errorf("QuestionKind(%q) = %v, want %v", c.q, got, c.want)
+		}
+	}
+}
+
 func TestStates(t *testing.T) {
 	s, err := Parse("t", "test", []byte("Titel\n\nIm Juli 2018 reservierte er. Kürzlich sagte er etwas. Sie kostete 45.000 Dollar. Zwei Mitglieder enthielten sich. Das war 2015 so. Oberbürgermeister Thomas Wendler war erleichtert. Der Verein trainiert im Freibad in Kirchheim. Der Teig ruht."))
 	if err != nil {

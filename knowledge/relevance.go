@@ -15,6 +15,10 @@ type Question struct {
 	// ("Vorreservierung") holds most of the grams of one form
 	// ("reserviert"), not of all of them.
 	asked []askedWord
+	// content are the words a story must speak of to answer (see
+	// Unmentioned); english: the question is in English.
+	content []questionWord
+	english bool
 }
 
 type askedWord struct {
@@ -28,6 +32,7 @@ var cueWords = map[string]bool{"viel": true, "viele": true, "vielen": true, "wie
 
 // AnalyzeQuestion prepares a question for SentenceScore and Matches.
 func AnalyzeQuestion(q string) *Question {
+	asked, english := contentWords(q), DetectLanguage(q) == "en"
 	if QuestionKind(q) == AskAmount {
 		var content []string
 		words(q, func(w string) {
@@ -38,7 +43,7 @@ func AnalyzeQuestion(q string) *Question {
 		q = strings.Join(content, " ")
 	}
 	qa := analyzeQuery(q, nil)
-	aq := &Question{terms: make(map[string]bool, len(qa.terms)), grams: make(map[string]bool, len(qa.grams)), words: qa.words}
+	aq := &Question{terms: make(map[string]bool, len(qa.terms)), grams: make(map[string]bool, len(qa.grams)), words: qa.words, content: asked, english: english}
 	for _, t := range qa.terms {
 		aq.terms[t] = true
 	}
