@@ -126,6 +126,7 @@ func (s *Server) ctlInteract(w http.ResponseWriter, r *http.Request) {
 		Locale      string            `json:"locale"`
 		GuildLocale string            `json:"guild_locale"`
 		User        *ctlUser          `json:"user"`
+		GuildID     string            `json:"guild_id"`
 		ChannelID   string            `json:"channel_id"`
 		DM          bool              `json:"dm"`
 	}
@@ -137,7 +138,7 @@ func (s *Server) ctlInteract(w http.ResponseWriter, r *http.Request) {
 		Type: discordgo.InteractionType(in.Type), Command: in.Command, Options: in.Options, Focused: in.Focused,
 		CustomID: in.CustomID, Values: in.Values, MessageID: in.MessageID, Fields: in.Fields,
 		Locale: discordgo.Locale(in.Locale), GuildLocale: discordgo.Locale(in.GuildLocale),
-		User: in.User.user(), ChannelID: in.ChannelID, DM: in.DM,
+		User: in.User.user(), GuildID: in.GuildID, ChannelID: in.ChannelID, DM: in.DM,
 	})
 	if err != nil {
 		status := http.StatusBadRequest
@@ -154,6 +155,7 @@ func (s *Server) ctlMessage(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Content     string   `json:"content"`
 		Author      *ctlUser `json:"author"`
+		GuildID     string   `json:"guild_id"`
 		ChannelID   string   `json:"channel_id"`
 		ReplyTo     string   `json:"reply_to"`
 		NoReplyPing bool     `json:"no_reply_ping"`
@@ -168,7 +170,7 @@ func (s *Server) ctlMessage(w http.ResponseWriter, r *http.Request) {
 	if in.MentionBot && !strings.Contains(content, s.BotMention()) {
 		content = s.BotMention() + " " + content
 	}
-	m, err := s.PostMessage(MessageSpec{Content: content, Author: in.Author.user(), ChannelID: in.ChannelID,
+	m, err := s.PostMessage(MessageSpec{Content: content, Author: in.Author.user(), GuildID: in.GuildID, ChannelID: in.ChannelID,
 		ReplyTo: in.ReplyTo, NoReplyPing: in.NoReplyPing, DM: in.DM})
 	if m == nil {
 		ctlError(w, http.StatusBadRequest, err)
@@ -212,7 +214,7 @@ func (s *Server) ctlFault(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) ctlGateway(w http.ResponseWriter) {
-	out := map[string]any{"stats": s.GatewayStats()}
+	out := map[string]any{"stats": s.GatewayStats(), "identifies": s.Identifies()}
 	if id, ok := s.Identify(); ok {
 		out["intents"] = id.Intents
 		out["properties"] = id.Properties

@@ -42,6 +42,15 @@
 // connection; without one, Interact/PostMessage/Dispatch return
 // ErrNotConnected.
 //
+// Sharding: an IDENTIFY with "shard": [id, count] (count > 1) makes that
+// connection shard id; READY and GUILD_CREATE then carry only its guilds,
+// and each guild's interactions and messages go to the connection of shard
+// (guild_id >> 22) % count (ShardFor; DMs to shard 0), or fail with
+// ErrNotConnected while that shard is not connected. Options.ExtraGuildIDs
+// puts the bot in more guilds; GET /gateway/bot reports Options.Shards,
+// MaxConcurrency and SessionStartLimit (remaining counts down with every
+// IDENTIFY); Identifies lists every IDENTIFY with its shard and time.
+//
 // REST: the routes discordgo uses for a slash-command and mention bot:
 // gateway, users/@me, users/@me/guilds, applications/@me, guilds/{g},
 // channels/{c}, channel messages (list, create, get, edit, delete,

@@ -21,18 +21,20 @@ const privilegedIntents = discordgo.IntentGuildMembers | discordgo.IntentGuildPr
 
 // GatewayStats counts what happened on the gateway.
 type GatewayStats struct {
-	Connections int  // websocket connections accepted
-	Identifies  int  // op 2 IDENTIFY received
-	Ready       int  // READY dispatches sent
-	Resumes     int  // op 6 RESUME answered with RESUMED
-	Heartbeats  int  // op 1 heartbeats received and acknowledged with op 11
-	Dispatches  int  // op 0 dispatches sent (READY, GUILD_CREATE, ... included)
-	Connected   bool // a client is identified (or resumed) on an open connection
+	Connections int   // websocket connections accepted
+	Identifies  int   // op 2 IDENTIFY received
+	Ready       int   // READY dispatches sent
+	Resumes     int   // op 6 RESUME answered with RESUMED
+	Heartbeats  int   // op 1 heartbeats received and acknowledged with op 11
+	Dispatches  int   // op 0 dispatches sent (READY, GUILD_CREATE, ... included)
+	Connected   bool  // a client is identified (or resumed) on an open connection
+	Shards      []int `json:",omitempty"` // shard ids identified (count > 1) on open connections
 }
 
 type gwSession struct {
 	id      string
 	intents discordgo.Intent
+	shard   [2]int // [id, count]; [0, 1] unsharded
 	seq     atomic.Int64
 }
 
@@ -152,6 +154,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		if s.current == c {
 			s.current = nil
 		}
+		s.dropShardConnLocked(c)
 		s.mu.Unlock()
 		s.notify()
 	}()
@@ -228,15 +231,24 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
 	}
 	id := discordgo.Identify{Token: raw.Token, Properties: raw.Properties, Compress: raw.Compress,
 		LargeThreshold: raw.LargeThreshold, Shard: raw.Shard, Intents: raw.Intents}
+	shard := [2]int{0, 1}
+	if id.Shard != nil {
+		shard = *id.Shard
+	}
 	s.mu.Lock()
 	already := c.sess.Load() != nil
 	s.gw.Identifies++
 	s.identify = &id
+	s.identifies = append(s.identifies, IdentifyRecord{Shard: shard, At: time.Now()})
+	s.startsLeft = max(s.startsLeft-1, 0)
 	s.mu.Unlock()
 	s.notify()
 	switch {
 	case already:
 		c.close(4005, "Already authenticated.")
+		return false
+	case shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]:
+		c.close(4010, "Invalid shard.")
 		return false
 	case !s.tokenOK(id.Token):
 		c.close(4004, "Authentication failed.")
@@ -245,17 +257,21 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
 		c.close(4014, "Disallowed intent(s).")
 		return false
 	}
-	sess := &gwSession{id: randomHex(16), intents: id.Intents}
+	sess := &gwSession{id: randomHex(16), intents: id.Intents, shard: shard}
 	s.mu.Lock()
 	c.sess.Store(sess)
 	s.sessions[sess.id] = sess
 	s.mu.Unlock()
 
 	bot := s.bot
+	guilds := []any{}
+	for _, g := range s.guildsOfShard(shard) {
+		guilds = append(guilds, map[string]any{"id": g, "unavailable": true})
+	}
 	ready := map[string]any{
 		"v":                   9,
 		"user":                &bot,
-		"guilds":              []any{map[string]any{"id": s.opts.GuildID, "unavailable": true}},
+		"guilds":              guilds,
 		"session_id":          sess.id,
 		"resume_gateway_url":  s.GatewayURL(),
 		"application":         map[string]any{"id": s.opts.AppID, "flags": 0},
@@ -272,25 +288,28 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
 		return false
 	}
 	if id.Intents&discordgo.IntentGuilds != 0 {
-		if c.dispatch("GUILD_CREATE", s.guildCreate()) != nil {
-			return false
+		for _, g := range s.guildsOfShard(shard) {
+			if c.dispatch("GUILD_CREATE", s.guildCreate(g)) != nil {
+				return false
+			}
 		}
 	}
 	s.mu.Lock()
 	s.current = c
+	s.setShardConnLocked(c, shard)
 	s.gw.Ready++
 	s.mu.Unlock()
 	s.notify()
 	return true
 }
 
-func (s *Server) guildCreate() map[string]any {
-	g := s.guildObject()
+func (s *Server) guildCreate(guildID string) map[string]any {
+	g := s.guildObject(guildID)
 	joined := s.started.UTC().Format(time.RFC3339)
 	s.mu.Lock()
 	chans := []any{}
 	for _, c := range s.channels {
-		if c.GuildID == s.opts.GuildID {
+		if c.GuildID == guildID {
 			chans = append(chans, c.wire())
 		}
 	}
@@ -337,6 +356,7 @@ func (s *Server) handleResume(c *gwConn, d json.RawMessage) bool {
 	}
 	s.mu.Lock()
 	s.current = c
+	s.setShardConnLocked(c, sess.shard)
 	s.gw.Resumes++
 	s.mu.Unlock()
 	s.notify()
@@ -364,7 +384,10 @@ func (s *Server) GatewayStats() GatewayStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.gw
-	st.Connected = s.current != nil
+	st.Connected = s.current != nil || len(s.shardConns) > 0
+	if s.shardCount > 1 {
+		st.Shards = s.connectedShardsLocked()
+	}
 	return st
 }
 
@@ -448,6 +471,7 @@ func (s *Server) InvalidateSession(resumable bool) error {
 	if s.current == c {
 		s.current = nil
 	}
+	s.dropShardConnLocked(c)
 	s.mu.Unlock()
 	s.notify()
 	return c.op(9, resumable)
@@ -456,7 +480,7 @@ func (s *Server) InvalidateSession(resumable bool) error {
 // dispatchMessage sends MESSAGE_CREATE for a stored message, as the bot is
 // allowed to see it, if the client's intents cover it.
 func (s *Server) dispatchMessage(m *wireMessage) error {
-	c := s.currentConn()
+	c := s.connForGuild(m.GuildID)
 	if c == nil {
 		return ErrNotConnected
 	}
@@ -475,4 +499,26 @@ func (s *Server) dispatchMessage(m *wireMessage) error {
 		return ErrIntentMissing
 	}
 	return c.dispatch("MESSAGE_CREATE", json.RawMessage(body))
+}
+
+// setShardConnLocked makes c the connection of its shard when the client
+// identified with a shard count above one.
+func (s *Server) setShardConnLocked(c *gwConn, shard [2]int) {
+	if shard[1] <= 1 {
+		return
+	}
+	if shard[1] != s.shardCount {
+		// A new shard count (a resharded client): forget the old shards.
+		clear(s.shardConns)
+		s.shardCount = shard[1]
+	}
+	s.shardConns[shard[0]] = c
+}
+
+func (s *Server) dropShardConnLocked(c *gwConn) {
+	for id, sc := range s.shardConns {
+		if sc == c {
+			delete(s.shardConns, id)
+		}
+	}
 }

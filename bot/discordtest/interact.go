@@ -93,13 +93,16 @@ type Interaction struct {
 // with ErrNotConnected when no client is connected, or when the spec is
 // something the Discord client could not send.
 func (s *Server) Interact(spec InteractionSpec) (*Interaction, error) {
-	c := s.currentConn()
-	if c == nil {
+	if s.currentConn() == nil && s.GatewayStats().Shards == nil {
 		return nil, ErrNotConnected
 	}
 	h, payload, err := s.buildInteraction(spec)
 	if err != nil {
 		return nil, err
+	}
+	c := s.connForGuild(h.GuildID)
+	if c == nil {
+		return nil, ErrNotConnected
 	}
 	s.mu.Lock()
 	h.st.dispatched = time.Now()
@@ -276,11 +279,11 @@ func (s *Server) resolveChannelLocked(guildID, channelID string, dm bool, userID
 	if guildID == "" {
 		guildID = s.opts.GuildID
 	}
-	if guildID != s.opts.GuildID {
-		return nil, fmt.Errorf("discordtest: the bot is only in guild %s, not %s", s.opts.GuildID, guildID)
+	if !s.knownGuild(guildID) {
+		return nil, fmt.Errorf("discordtest: the bot is not in guild %s (only %s)", guildID, strings.Join(s.GuildIDs(), ", "))
 	}
 	if channelID == "" {
-		channelID = s.opts.ChannelID
+		channelID = s.GuildChannelID(guildID)
 	}
 	ch := s.channels[channelID]
 	if ch == nil {

@@ -17,11 +17,15 @@ func (s *Server) getGateway(*req) (int, any) {
 }
 
 func (s *Server) getGatewayBot(*req) (int, any) {
+	s.mu.Lock()
+	left := s.startsLeft
+	s.mu.Unlock()
 	return 200, map[string]any{
 		"url":    s.GatewayURL(),
-		"shards": 1,
+		"shards": s.opts.Shards,
 		"session_start_limit": map[string]any{
-			"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1,
+			"total": s.opts.SessionStartLimit.Total, "remaining": left, "reset_after": 86400000,
+			"max_concurrency": s.opts.MaxConcurrency,
 		},
 	}
 }
@@ -35,10 +39,21 @@ func (s *Server) getApplication(*req) (int, any) {
 }
 
 func (s *Server) getMyGuilds(*req) (int, any) {
-	return 200, []any{map[string]any{
-		"id": s.opts.GuildID, "name": s.opts.GuildName, "icon": nil, "owner": false,
-		"permissions": allPermissions, "features": []string{},
-	}}
+	out := []any{}
+	for _, g := range s.GuildIDs() {
+		out = append(out, map[string]any{
+			"id": g, "name": s.guildName(g), "icon": nil, "owner": false,
+			"permissions": allPermissions, "features": []string{},
+		})
+	}
+	return 200, out
+}
+
+func (s *Server) guildName(guildID string) string {
+	if guildID == s.opts.GuildID {
+		return s.opts.GuildName
+	}
+	return s.opts.GuildName + " " + guildID
 }
 
 func (s *Server) getUser(q *req) (int, any) {
@@ -51,31 +66,31 @@ func (s *Server) getUser(q *req) (int, any) {
 	return 200, u
 }
 
-func (s *Server) guildObject() map[string]any {
+func (s *Server) guildObject(guildID string) map[string]any {
 	return map[string]any{
-		"id": s.opts.GuildID, "name": s.opts.GuildName, "icon": nil, "owner_id": s.user.ID,
+		"id": guildID, "name": s.guildName(guildID), "icon": nil, "owner_id": s.user.ID,
 		"preferred_locale": "en-US", "features": []string{}, "verification_level": 0,
-		"roles":  []any{map[string]any{"id": s.opts.GuildID, "name": "@everyone", "permissions": "0", "position": 0, "color": 0, "hoist": false, "managed": false, "mentionable": false}},
+		"roles":  []any{map[string]any{"id": guildID, "name": "@everyone", "permissions": "0", "position": 0, "color": 0, "hoist": false, "managed": false, "mentionable": false}},
 		"emojis": []any{}, "stickers": []any{}, "member_count": 2,
 	}
 }
 
 func (s *Server) getGuild(q *req) (int, any) {
-	if q.val("guild") != s.opts.GuildID {
+	if !s.knownGuild(q.val("guild")) {
 		return errMissingAccess().result()
 	}
-	return 200, s.guildObject()
+	return 200, s.guildObject(q.val("guild"))
 }
 
 func (s *Server) getGuildChannels(q *req) (int, any) {
-	if q.val("guild") != s.opts.GuildID {
+	if !s.knownGuild(q.val("guild")) {
 		return errMissingAccess().result()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []any{}
 	for _, c := range s.channels {
-		if c.GuildID == s.opts.GuildID {
+		if c.GuildID == q.val("guild") {
 			out = append(out, c.wire())
 		}
 	}
@@ -230,7 +245,7 @@ func (s *Server) commandScope(q *req) (string, *apiErr) {
 		return "", errMissingAccess()
 	}
 	g := q.val("guild")
-	if g != "" && g != s.opts.GuildID {
+	if g != "" && !s.knownGuild(g) {
 		return "", errMissingAccess()
 	}
 	return g, nil

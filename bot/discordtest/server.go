@@ -57,6 +57,11 @@ type Options struct {
 	// the bot is in and its default text channel.
 	GuildID, GuildName     string
 	ChannelID, ChannelName string
+	// ExtraGuildIDs are more guilds the bot is in (snowflakes). Each has
+	// a default text channel whose id is the guild id plus one. With a
+	// sharded client their events go to the shard (guild_id >> 22) %
+	// shard_count, so guilds with different ids exercise several shards.
+	ExtraGuildIDs []string
 	// User is the default human user that invokes interactions and posts
 	// messages; default id DefaultUserID, username "tester".
 	User *discordgo.User
@@ -93,6 +98,16 @@ type Options struct {
 	// edits or follow-ups before its response is complete then sees them
 	// fail (Unknown Message / Unknown Webhook) as with real Discord.
 	HTTPResponseLatency time.Duration
+	// Shards is the shard count GET /gateway/bot recommends; default 1.
+	Shards int
+	// MaxConcurrency is session_start_limit.max_concurrency of GET
+	// /gateway/bot: how many IDENTIFY buckets (shard_id % max_concurrency)
+	// may each identify once per 5 s; default 1.
+	MaxConcurrency int
+	// SessionStartLimit sets session_start_limit.total and remaining of
+	// GET /gateway/bot (remaining counts down with every IDENTIFY, like
+	// Discord's); nil: 1000 and 1000.
+	SessionStartLimit *SessionStartLimit
 	// Logf, if set, is called once for every recorded REST call.
 	Logf func(format string, args ...any)
 }
@@ -126,6 +141,10 @@ type Server struct {
 	commands     map[string][]*discordgo.ApplicationCommand
 	faults       []*faultEntry
 	identify     *discordgo.Identify
+	identifies   []IdentifyRecord
+	startsLeft   int
+	shardConns   map[int]*gwConn // identified sharded connections by shard id
+	shardCount   int             // the shard count those connections identified with
 	presence     []byte
 	gw           GatewayStats
 	sessions     map[string]*gwSession
@@ -169,6 +188,20 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.HeartbeatInterval <= 0 {
 		opts.HeartbeatInterval = DefaultHeartbeatInterval
 	}
+	if opts.Shards <= 0 {
+		opts.Shards = 1
+	}
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = 1
+	}
+	if opts.SessionStartLimit == nil {
+		opts.SessionStartLimit = &SessionStartLimit{Total: 1000, Remaining: 1000}
+	}
+	for _, g := range opts.ExtraGuildIDs {
+		if _, err := strconv.ParseUint(g, 10, 64); err != nil || g == opts.GuildID {
+			return nil, fmt.Errorf("discordtest: extra guild id %q is not a new snowflake", g)
+		}
+	}
 	user := discordgo.User{ID: DefaultUserID, Username: "tester", Discriminator: "0", GlobalName: "Tester"}
 	if opts.User != nil {
 		user = *opts.User
@@ -201,12 +234,18 @@ func NewServer(opts Options) (*Server, error) {
 		interactions: make(map[string]*interactionState),
 		commands:     make(map[string][]*discordgo.ApplicationCommand),
 		sessions:     make(map[string]*gwSession),
+		shardConns:   make(map[int]*gwConn),
+		startsLeft:   opts.SessionStartLimit.Remaining,
 		conns:        make(map[*gwConn]struct{}),
 		changed:      make(chan struct{}),
 		pub:          pub,
 		priv:         priv,
 	}
 	s.channels[opts.ChannelID] = &channelInfo{ID: opts.ChannelID, GuildID: opts.GuildID, Name: opts.ChannelName}
+	for _, g := range opts.ExtraGuildIDs {
+		ch := extraGuildChannel(g)
+		s.channels[ch] = &channelInfo{ID: ch, GuildID: g, Name: opts.ChannelName}
+	}
 	bot, u := s.bot, s.user
 	s.users[bot.ID] = &bot
 	s.users[u.ID] = &u
@@ -275,6 +314,7 @@ func (s *Server) Close() {
 			conns = append(conns, c)
 		}
 		s.current = nil
+		clear(s.shardConns)
 		s.mu.Unlock()
 		close(s.done)
 		for _, c := range conns {

@@ -28,6 +28,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,6 +49,10 @@ func main() {
 		echo       = flag.Bool("echo", false, "dispatch MESSAGE_CREATE for the bot's own messages")
 		noValidate = flag.Bool("no-validate", false, "do not check Discord's limits")
 		quiet      = flag.Bool("quiet", false, "do not log REST calls")
+		guilds     = flag.String("extra-guilds", "", "comma-separated ids of more guilds the bot is in (events routed by shard)")
+		shards     = flag.Int("shards", 1, "shard count GET /gateway/bot recommends")
+		maxConc    = flag.Int("max-concurrency", 1, "session_start_limit.max_concurrency of GET /gateway/bot")
+		starts     = flag.Int("session-starts", 1000, "session_start_limit.remaining of GET /gateway/bot (counts down per IDENTIFY)")
 	)
 	flag.Parse()
 	logger := log.New(os.Stderr, "fakediscord: ", log.Ltime|log.Lmicroseconds)
@@ -56,6 +61,11 @@ func main() {
 		Addr: *addr, AppID: *appID, GuildID: *guildID, ChannelID: *channelID, Token: *token,
 		HeartbeatInterval: *heartbeat, CallbackDeadline: *deadline, EchoBotMessages: *echo,
 		DisableValidation: *noValidate, ControlAPI: true,
+		Shards: *shards, MaxConcurrency: *maxConc,
+		SessionStartLimit: &discordtest.SessionStartLimit{Total: max(*starts, 1000), Remaining: *starts},
+	}
+	if *guilds != "" {
+		opts.ExtraGuildIDs = strings.Split(*guilds, ",")
 	}
 	if *content {
 		opts.AllowedPrivilegedIntents = discordgo.IntentMessageContent
