@@ -16,6 +16,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/storybot/storybot/answer"
 )
@@ -57,6 +58,22 @@ type Options struct {
 	// them in this process (several replicas would share one, e.g. in Redis).
 	Replays ReplayGuard
 
+	// ShardCount is SHARD_COUNT: gateway shards in all; 0 is 1, and
+	// AutoShardCount takes Discord's recommendation.
+	ShardCount int
+	// OneShard runs only shard ShardID (SHARD_ID) in this process; false
+	// runs every shard of ShardCount.
+	OneShard bool
+	ShardID  int
+	// IdentifyGate orders the shards' IDENTIFYs (one per 5 s per bucket);
+	// nil spaces this process's shards only.
+	IdentifyGate IdentifyGate
+	// Status, if set, adds lines to /readyz's body that do not change its
+	// status code (e.g. shared state degraded to in-process limits).
+	Status func() []string
+	// Collectors are more Prometheus metrics served at /metrics.
+	Collectors []prometheus.Collector
+
 	Logger  *slog.Logger
 	Version string
 	// Now is the clock of the rate limiter and of the times shown to users; nil is time.Now.
@@ -77,6 +94,9 @@ func (o Options) LogValue() slog.Value {
 		slog.Duration("edit_interval", o.EditInterval),
 		slog.Duration("shutdown_timeout", o.ShutdownTimeout),
 		slog.String("http_addr", o.HTTPAddr),
+		slog.Int("shard_count", o.ShardCount),
+		slog.Bool("one_shard", o.OneShard),
+		slog.Int("shard_id", o.ShardID),
 	)
 }
 
@@ -111,9 +131,13 @@ type Bot struct {
 
 	appID      atomic.Value // string
 	selfID     atomic.Value // string, the bot user's id
-	connected  atomic.Bool
 	registered atomic.Bool
 	httpMode   atomic.Bool
+
+	// shards are this process's gateway connections, set once Discord
+	// has told the shard count; the first one's session is b.session.
+	shardsMu sync.RWMutex
+	shards   []*shard
 
 	// in-flight interactions and messages, for graceful shutdown
 	flightMu sync.Mutex
@@ -218,7 +242,7 @@ func New(opts Options, a Answerer) (*Bot, error) {
 		allowedChannels: idSet(opts.AllowedChannels),
 		limiter:         opts.Limiter,
 		slots:           newAnswerSlots(opts.MaxConcurrent),
-		metrics:         newMetrics(),
+		metrics:         newMetrics(opts.Collectors...),
 		pubKey:          pub,
 		bodies:          newBodyBudget(opts.HTTP.UnverifiedBodyBytes),
 		replays:         opts.Replays,
@@ -272,24 +296,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	defer stopHTTP()
 
-	s := b.session
-	s.AddHandler(b.onReady)
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { b.connected.Store(true) })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
-		b.connected.Store(false)
-		if !b.isClosing() {
-			b.log.Warn("gateway disconnected; discordgo reconnects")
-		}
-	})
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { b.connected.Store(true) })
-	s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) {
-		b.log.Info("in guild", "guild_id", g.ID, "guild", g.Name)
-	})
-	s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
-		b.onInteraction(ic.Interaction, b.restResponder(ic.Interaction))
-	})
-	s.AddHandler(b.onMessage)
-
 	connErr := make(chan error, 1)
 	go func() { connErr <- b.connect(ctx) }()
 	var failed error
@@ -315,10 +321,10 @@ func (b *Bot) Run(ctx context.Context) error {
 		// the session once it gives up or succeeds.
 		go func() {
 			<-connErr
-			_ = s.Close()
+			b.closeShards()
 		}()
-	} else if err := s.Close(); err != nil {
-		b.log.Warn("close gateway", "err", b.scrub(err.Error()))
+	} else {
+		b.closeShards()
 	}
 	if failed != nil {
 		return failed
@@ -327,15 +333,21 @@ func (b *Bot) Run(ctx context.Context) error {
 	return nil
 }
 
-// connect opens the gateway, retrying with backoff until it works or ctx
-// ends, then registers the commands.
+// connect asks Discord for the shard count and session start limit, opens
+// this process's shards (each retried with backoff until it works or ctx
+// ends), then registers the commands.
 func (b *Bot) connect(ctx context.Context) error {
-	ok, err := b.retry(ctx, "reach the Discord gateway", b.session.Open, authFailure)
-	if !ok {
+	gb, err := b.fetchGatewayBot(ctx)
+	if gb == nil {
 		return err
 	}
-	b.connected.Store(true)
-	b.logGuilds()
+	plan, err := planShards(b.opts, gb)
+	if err != nil {
+		return err
+	}
+	if ok, err := b.openShards(ctx, plan); !ok {
+		return err
+	}
 	app, _ := b.appID.Load().(string)
 	if st := b.session.State; app == "" && st != nil {
 		st.RLock()
@@ -415,8 +427,7 @@ func (b *Bot) registerOnce(ctx context.Context, appID string) error {
 	return nil
 }
 
-func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
-	b.connected.Store(true)
+func (b *Bot) onReady(r *discordgo.Ready) {
 	if r.User != nil {
 		b.selfID.Store(r.User.ID)
 	}
@@ -425,10 +436,10 @@ func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
 	}
 }
 
-// logGuilds logs the guilds the bot is in, from the state (under its
-// lock: discordgo updates the guilds as GUILD_CREATE events arrive).
-func (b *Bot) logGuilds() {
-	st := b.session.State
+// logGuilds logs the guilds of one shard, from its state (under its lock:
+// discordgo updates the guilds as GUILD_CREATE events arrive).
+func (b *Bot) logGuilds(sh *shard) {
+	st := sh.session.State
 	if st == nil {
 		return
 	}
@@ -442,7 +453,7 @@ func (b *Bot) logGuilds() {
 		ids = append(ids, g.ID)
 	}
 	st.RUnlock()
-	b.log.Info("gateway ready", "user", name, "guilds", len(ids), "guild_ids", ids)
+	b.log.Info("gateway ready", "shard", sh.id, "shard_count", sh.count, "user", name, "guilds", len(ids), "guild_ids", ids)
 }
 
 // authFailure returns a fatal error when err says the token is wrong: a

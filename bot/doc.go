@@ -62,8 +62,9 @@
 //
 // # Operations
 //
-// HTTPAddr serves /healthz (the process is up), /readyz (gateway connected
-// and commands registered) and /metrics (Prometheus, the bot's own
+// HTTPAddr serves /healthz (the process is up), /readyz (every shard of
+// the process connected and commands registered; the body lists shards
+// and Options.Status lines) and /metrics (Prometheus, the bot's own
 // registry), and /interactions in HTTP mode (Ed25519-verified, timestamps
 // within 5 minutes, bodies up to 1 MiB read within a budget for
 // unverified bytes (bodyBudget), a replayed interaction refused with 409
@@ -78,4 +79,14 @@
 // errShutdownCut, each cut answer ends with a note saying so (outcome
 // "shutdown", logged at warn), and they return once those notes are sent.
 // The HTTP server is shut down last; its requests never carry the work.
+//
+// # Shards
+//
+// Run first reads GET /gateway/bot: the shard count for AutoShardCount,
+// the session start limit (too few starts left ends Run with an error)
+// and max_concurrency. It then opens one discordgo session per shard of
+// this process (ShardCount, or only ShardID with OneShard), each after
+// Options.IdentifyGate grants its bucket (shard_id % max_concurrency) a
+// turn: one IDENTIFY per bucket per 5 s. Every shard's events reach the
+// same handlers; REST calls go through the first shard's session.
 package bot

@@ -18,9 +18,11 @@ type metrics struct {
 	rateLimited   *prometheus.CounterVec
 	inProgress    prometheus.Gauge
 	httpRefused   *prometheus.CounterVec
+	shardReady    *prometheus.GaugeVec
+	gatewayEvents *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(extra ...prometheus.Collector) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		interactions: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -53,9 +55,19 @@ func newMetrics() *metrics {
 			Name: "storybot_http_refused_total",
 			Help: "Requests to /interactions refused before any work, by reason (" + refusalReasons + ").",
 		}, []string{"reason"}),
+		shardReady: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "storybot_shard_ready",
+			Help: "1 while this process's gateway shard is ready (READY or RESUMED received), 0 while it waits, connects or reconnects.",
+		}, []string{"shard"}),
+		gatewayEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "storybot_gateway_events_total",
+			Help: "Interactions and messages received over the gateway, by shard and event (interaction, message).",
+		}, []string{"shard", "event"}),
 	}
 	m.registry.MustRegister(m.interactions, m.ackLatency, m.answerLatency, m.tokens, m.rateLimited, m.inProgress, m.httpRefused,
+		m.shardReady, m.gatewayEvents,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(extra...)
 	for _, reason := range []string{"user", "capacity"} {
 		m.rateLimited.WithLabelValues(reason)
 	}

@@ -146,8 +146,21 @@ func TestAuthenticationFailureIsFatal(t *testing.T) {
 			t.Error("the error shows the token")
 		}
 	})
-	t.Run("gateway close code 4004 ends Run with an error", func(t *testing.T) {
+	t.Run("a wrong token ends Run with the 401 of GET /gateway/bot", func(t *testing.T) {
 		srv := discordtest.Start(t, discordtest.Options{Token: "the-right-token"})
+		b, err := New(Options{Token: testToken, APIURL: srv.URL()}, newFakeAnswerer())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = b.Run(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "401") {
+			t.Fatalf("Run = %v, want an authentication error", err)
+		}
+	})
+	t.Run("gateway close code 4004 ends Run with an error", func(t *testing.T) {
+		// The REST calls take the token (GET /gateway/bot comes first), the
+		// gateway refuses it: a token revoked in between.
+		srv := discordtest.Start(t, discordtest.Options{Token: testToken, IdentifyCloseCode: 4004})
 		b, err := New(Options{Token: testToken, APIURL: srv.URL()}, newFakeAnswerer())
 		if err != nil {
 			t.Fatal(err)

@@ -253,6 +253,9 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
 	case !s.tokenOK(id.Token):
 		c.close(4004, "Authentication failed.")
 		return false
+	case s.opts.IdentifyCloseCode != 0:
+		c.close(s.opts.IdentifyCloseCode, "Closed by the test.")
+		return false
 	case id.Intents&privilegedIntents&^s.opts.AllowedPrivilegedIntents != 0:
 		c.close(4014, "Disallowed intent(s).")
 		return false

@@ -71,6 +71,10 @@ type Options struct {
 	// "Authorization: Bot <Token>" get 401, and an IDENTIFY with another
 	// token is closed with 4004. Empty accepts any token.
 	Token string
+	// IdentifyCloseCode, if set, closes every IDENTIFY's connection with
+	// this code (e.g. 4004 for a token revoked after the REST calls
+	// accepted it, 4011 sharding required).
+	IdentifyCloseCode int
 	// AllowedPrivilegedIntents are the privileged intents (GuildMembers,
 	// GuildPresences, MessageContent) "enabled in the developer portal".
 	// An IDENTIFY asking for others is closed with 4014 like real Discord.

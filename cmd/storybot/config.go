@@ -6,10 +6,13 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/storybot/storybot/bot"
 )
 
 // Config is every environment variable storybot reads. It is the only place
@@ -50,6 +53,11 @@ type Config struct {
 	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat       string        `envconfig:"LOG_FORMAT" default:"text" desc:"text or json"`
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"20s" desc:"time in-flight answers get on SIGTERM"`
+
+	// Scale
+	RedisURL   string `envconfig:"REDIS_URL" desc:"redis://host:6379/0: rate limits, budget, caches and replay protection shared by every replica and shard; empty: in-process"`
+	ShardCount string `envconfig:"SHARD_COUNT" default:"1" desc:"gateway shards in all: a number, or auto for Discord's recommendation"`
+	ShardID    string `envconfig:"SHARD_ID" desc:"run only this shard in this process; empty: every shard of SHARD_COUNT"`
 }
 
 // loadConfig reads the environment. A malformed value is a usage error. A
@@ -73,6 +81,9 @@ func loadConfig() (Config, error) {
 	if c.OpenAIAPIType == "azure" && c.OpenAIAPIVersion == "" {
 		c.OpenAIAPIVersion = "2024-10-21"
 	}
+	if _, _, err := c.Shards(); err != nil {
+		return c, usageError{fmt.Errorf("configuration: %w", err)}
+	}
 	if c.LLMMaxRetries < 0 || c.LLMDailyTokenBudget < 0 || c.MaxConcurrentAnswers < 1 || c.ConversationDepth < 0 {
 		return c, usageError{fmt.Errorf("configuration: LLM_MAX_RETRIES, LLM_DAILY_TOKEN_BUDGET and CONVERSATION_DEPTH must not be negative, MAX_CONCURRENT_ANSWERS at least 1")}
 	}
@@ -87,6 +98,36 @@ func configVars() []string {
 		out[i] = t.Field(i).Tag.Get("envconfig")
 	}
 	return out
+}
+
+// Shards reads SHARD_COUNT and SHARD_ID: count is bot.AutoShardCount for
+// "auto"; id is -1 when SHARD_ID is empty (every shard in this process).
+func (c Config) Shards() (count, id int, err error) {
+	v := strings.ToLower(strings.TrimSpace(c.ShardCount))
+	switch {
+	case v == "auto":
+		count = bot.AutoShardCount
+	case v == "":
+		count = 1
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, 0, fmt.Errorf("SHARD_COUNT must be a whole number of at least 1, or auto, not %q", c.ShardCount)
+		}
+		count = n
+	}
+	id = -1
+	if v := strings.TrimSpace(c.ShardID); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, 0, fmt.Errorf("SHARD_ID must be a whole number of at least 0, not %q", c.ShardID)
+		}
+		if count != bot.AutoShardCount && n >= count {
+			return 0, 0, fmt.Errorf("SHARD_ID %d must be below SHARD_COUNT %d", n, count)
+		}
+		id = n
+	}
+	return count, id, nil
 }
 
 // Online reports whether a model is configured: a key or a base URL (a local

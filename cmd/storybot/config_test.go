@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/storybot/storybot/bot"
 )
 
 // TestEveryVariableIsDocumented fails when a Config field is missing from
@@ -53,5 +55,37 @@ func TestExampleDefaultsMatchTheCode(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fromExample, defaults) {
 		t.Errorf(".env.example's values differ from the defaults:\n%+v\n%+v", fromExample, defaults)
+	}
+}
+
+func TestShardConfig(t *testing.T) {
+	for _, tt := range []struct {
+		count, id string
+		wantCount int
+		wantID    int
+		wantErr   string
+	}{
+		{"1", "", 1, -1, ""},
+		{"", "", 1, -1, ""},
+		{"4", "3", 4, 3, ""},
+		{"auto", "", bot.AutoShardCount, -1, ""},
+		{"AUTO", "7", bot.AutoShardCount, 7, ""},
+		{"0", "", 0, 0, "SHARD_COUNT must be a whole number of at least 1, or auto"},
+		{"two", "", 0, 0, "SHARD_COUNT must be"},
+		{"2", "2", 0, 0, "SHARD_ID 2 must be below SHARD_COUNT 2"},
+		{"2", "-1", 0, 0, "SHARD_ID must be a whole number of at least 0"},
+	} {
+		t.Run(tt.count+"/"+tt.id, func(t *testing.T) {
+			count, id, err := Config{ShardCount: tt.count, ShardID: tt.id}.Shards()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Shards() = %d, %d, %v; want error %q", count, id, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || count != tt.wantCount || id != tt.wantID {
+				t.Errorf("Shards() = %d, %d, %v; want %d, %d", count, id, err, tt.wantCount, tt.wantID)
+			}
+		})
 	}
 }

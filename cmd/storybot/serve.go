@@ -26,6 +26,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("configuration: RATE_LIMIT: %v", err)
 	}
+	shardCount, shardID, err := c.cfg.Shards()
+	if err != nil {
+		return usagef("configuration: %v", err)
+	}
 	log, err := newLogger(c.cfg, c.stderr)
 	if err != nil {
 		return err
@@ -52,6 +56,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		EditInterval:      c.cfg.EditInterval,
 		ShutdownTimeout:   c.cfg.ShutdownTimeout,
 		HTTPAddr:          c.cfg.HTTPAddr,
+		ShardCount:        shardCount,
+		OneShard:          shardID >= 0,
+		ShardID:           max(shardID, 0),
 		Logger:            log,
 		Version:           version,
 	}, e)
