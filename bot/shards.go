@@ -167,12 +167,20 @@ func (b *Bot) openShards(ctx context.Context, p shardPlan) (bool, error) {
 	for _, sh := range shards {
 		b.addHandlers(sh)
 	}
+	local := newLocalIdentifyGate(b.clock)
 	gate := b.opts.IdentifyGate
 	if gate == nil {
-		gate = newLocalIdentifyGate(b.clock)
+		gate = local
 	}
 	for _, sh := range shards {
-		if err := gate.Wait(ctx, sh.id%p.maxConcurrency); err != nil {
+		bucket := sh.id % p.maxConcurrency
+		err := gate.Wait(ctx, bucket)
+		if err != nil && ctx.Err() == nil && gate != IdentifyGate(local) {
+			// The shared gate is unreachable: space this process's shards.
+			b.log.Warn("shared identify turns unavailable; spacing this process's shards only", "shard", sh.id, "err", err)
+			err = local.Wait(ctx, bucket)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return false, nil
 			}
