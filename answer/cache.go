@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,15 +14,25 @@ import (
 // cache keeps computed timelines and summaries, in memory and, with a
 // directory, on disk as one JSON file per key, so that a repeat (or a restart)
 // costs no model call. Keys carry everything the result depends on: the story
-// version, the language, the options and the model.
+// version, the language, the options and the model. With a SharedCache
+// (Redis) behind memory and disk, replicas reuse each other's results.
 type cache struct {
-	dir string
-	mu  sync.Mutex
-	mem map[string][]byte
+	dir    string
+	shared SharedCache
+	mu     sync.Mutex
+	mem    map[string][]byte
 }
 
-func newCache(dir string) *cache {
-	return &cache{dir: dir, mem: map[string][]byte{}}
+// SharedCache is a cache tier shared by several replicas, behind memory and
+// CACHE_DIR. A miss and an unreachable store are the same to the engine;
+// each call is bounded by the implementation.
+type SharedCache interface {
+	Get(ctx context.Context, kind, key string) ([]byte, bool)
+	Put(ctx context.Context, kind, key string, data []byte)
+}
+
+func newCache(dir string, shared SharedCache) *cache {
+	return &cache{dir: dir, shared: shared, mem: map[string][]byte{}}
 }
 
 func cacheKey(parts ...string) string {
@@ -38,6 +49,9 @@ func (c *cache) get(kind, key string, v any) bool {
 		var err error
 		data, err = os.ReadFile(filepath.Join(c.dir, kind, key+".json"))
 		ok = err == nil
+	}
+	if !ok && c.shared != nil {
+		data, ok = c.shared.Get(context.Background(), kind, key)
 	}
 	if !ok || json.Unmarshal(data, v) != nil {
 		return false
@@ -58,6 +72,9 @@ func (c *cache) put(kind, key string, v any) error {
 	c.mu.Lock()
 	c.mem[kind+"/"+key] = data
 	c.mu.Unlock()
+	if c.shared != nil {
+		c.shared.Put(context.Background(), kind, key, data)
+	}
 	if c.dir == "" {
 		return nil
 	}

@@ -33,6 +33,9 @@ type Options struct {
 	Embed, EmbedQuery knowledge.EmbedFunc
 	// CacheDir keeps computed timelines and summaries across restarts; "" keeps them in memory only.
 	CacheDir string
+	// SharedCache, if set, is a cache tier shared by replicas (Redis)
+	// behind memory and CacheDir.
+	SharedCache SharedCache
 	// DailyTokenBudget caps model tokens per UTC day; past it, answers are offline. 0: no cap.
 	// Ignored when Budget is set.
 	DailyTokenBudget int
@@ -135,7 +138,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		index:     ix,
 		model:     opts.Model,
 		log:       opts.Logger.With("component", "answer"),
-		cache:     newCache(opts.CacheDir),
+		cache:     newCache(opts.CacheDir, opts.SharedCache),
 		budget:    opts.Budget,
 		flight:    opts.Flight,
 		keySent:   map[string][][]float64{},

@@ -47,7 +47,7 @@ func (c *cli) logger() *slog.Logger {
 }
 
 // engine loads the stories and wires the model (when one is configured).
-func (c *cli) engine(ctx context.Context, log *slog.Logger) (*answer.Engine, error) {
+func (c *cli) engine(ctx context.Context, log *slog.Logger, extra ...func(*answer.Options)) (*answer.Engine, error) {
 	stories, err := knowledge.LoadContext(ctx, c.cfg.StoryPath)
 	if err != nil {
 		return nil, err
@@ -79,6 +79,9 @@ func (c *cli) engine(ctx context.Context, log *slog.Logger) (*answer.Engine, err
 			opts.Embed = client.Embed             // passages: cached on disk
 			opts.EmbedQuery = client.EmbedQueries // questions: not cached
 		}
+	}
+	for _, f := range extra {
+		f(&opts)
 	}
 	return answer.New(ctx, opts)
 }

@@ -36,14 +36,19 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	log.Info("starting storybot", "version", version, "mode", map[bool]string{true: "http", false: "gateway"}[*httpMode],
 		"model", c.modelDescription(), "http_addr", c.cfg.HTTPAddr)
-	e, err := c.engine(ctx, log)
+	shared, err := c.openShared(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer shared.close()
+	e, err := c.engine(ctx, log, shared.engineOptions)
 	if err != nil {
 		return err
 	}
 	for _, s := range e.Stories() {
 		log.Info("story loaded", "id", s.ID, "title", s.Title, "passages", s.Passages, "quotes", s.Quotes, "events", s.Events)
 	}
-	b, err := bot.New(bot.Options{
+	opts := bot.Options{
 		Token:             c.cfg.DiscordToken,
 		GuildID:           c.cfg.DiscordGuildID,
 		PublicKey:         c.cfg.DiscordPublicKey,
@@ -61,7 +66,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		ShardID:           max(shardID, 0),
 		Logger:            log,
 		Version:           version,
-	}, e)
+	}
+	shared.botOptions(&opts, rate)
+	b, err := bot.New(opts, e)
 	if err != nil {
 		return err
 	}
