@@ -74,6 +74,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	c.Body = body
 	c.JSON, c.Files = parsePayload(r.Header.Get("Content-Type"), body)
 	c.InteractionID = s.interactionIDForPath(r.URL.Path)
+	if ch := s.deliveringFor(r.URL.Path); ch != nil {
+		t := time.NewTimer(5 * time.Second)
+		select {
+		case <-ch:
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+	}
 	rec := &respRecorder{ResponseWriter: w}
 	defer func() {
 		c.Status = rec.status

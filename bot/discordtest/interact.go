@@ -24,6 +24,10 @@ type interactionState struct {
 	ackType            discordgo.InteractionResponseType
 	originalID         string
 	followups          []string
+	// delivering is open while Deliver waits for the endpoint's answer:
+	// the interaction's webhook calls wait for it, as Discord has the
+	// HTTP answer before anything the bot sends after it.
+	delivering chan struct{}
 }
 
 // InteractionSpec describes an interaction to dispatch. The zero value of
