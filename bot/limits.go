@@ -140,6 +140,15 @@ type userBucket struct {
 
 var _ RateLimiter = (*userLimiter)(nil)
 
+// NewRateLimiter is the in-process limiter of r (now nil: time.Now): what
+// the Bot uses without Options.Limiter, and the fallback of a shared one.
+func NewRateLimiter(r Rate, now func() time.Time) RateLimiter {
+	if now == nil {
+		now = time.Now
+	}
+	return newUserLimiter(r, now)
+}
+
 func newUserLimiter(r Rate, now func() time.Time) *userLimiter {
 	return &userLimiter{rate: r, now: now, users: make(map[string]*list.Element), max: maxTrackedUsers}
 }

@@ -44,6 +44,15 @@ type memoryReplays struct {
 // taken.
 const replaySpan = 2 * maxSignatureAge
 
+// NewReplayGuard is the in-process guard (now nil: time.Now): what the Bot
+// uses without Options.Replays, and the fallback of a shared one.
+func NewReplayGuard(now func() time.Time) ReplayGuard {
+	if now == nil {
+		now = time.Now
+	}
+	return newMemoryReplays(now)
+}
+
 func newMemoryReplays(now func() time.Time) *memoryReplays {
 	return &memoryReplays{now: now, span: replaySpan, current: map[string]struct{}{}, previous: map[string]struct{}{}, started: now()}
 }

@@ -3,112 +3,87 @@ package redisstate
 import (
 	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// LocalBudget is the in-process daily token budget used while Redis is
-// unreachable.
-type LocalBudget interface {
-	Reserve(tokens int) bool
-	Settle(reserved, used int)
-}
+	"github.com/storybot/storybot/answer"
+)
 
 // Budget is the daily model token budget (LLM_DAILY_TOKEN_BUDGET) shared
 // by every replica: one counter per UTC day, which expires two days later.
-// A call reserves its worst case before it runs and settles the real
-// usage after, so concurrent calls cannot all pass a check that only one
-// of them fits.
+// A call reserves its worst case before it runs and settles what it cost
+// after, atomically in Redis, so calls made at the same time on different
+// replicas cannot all slip under the limit: it is passed by at most one
+// call. While Redis is unreachable the local budget (the in-process
+// answer.DailyBudget) decides.
 type Budget struct {
 	st    *Store
 	limit int
 	now   func() time.Time
-	local LocalBudget
+	local answer.TokenBudget
 }
 
-// Reservation is what Reserve took; pass it to Settle.
-type Reservation struct {
-	day    string
-	tokens int
-	shared bool // taken in Redis (else in the local budget)
-}
+var _ answer.TokenBudget = (*Budget)(nil)
 
 // budgetKeyTTL keeps a day's counter past the day in every time zone.
 const budgetKeyTTL = 48 * time.Hour
 
-// reserveScript admits a reservation while the day's total (reserved and
-// settled) is below the limit: only the call that crosses it can pass it,
-// so the budget is exceeded by at most one call.
+// reserveScript admits a reservation while the day's total (open
+// reservations and settled costs) is below the limit: only the call that
+// crosses it can pass it.
 var reserveScript = redis.NewScript(`
 local used = tonumber(redis.call("GET", KEYS[1]) or "0")
-local limit = tonumber(ARGV[2])
-if used >= limit then
-  return {0, used}
+if used >= tonumber(ARGV[2]) then
+  return 0
 end
-used = redis.call("INCRBY", KEYS[1], ARGV[1])
+redis.call("INCRBY", KEYS[1], ARGV[1])
 redis.call("PEXPIRE", KEYS[1], ARGV[3])
-return {1, used}
+return 1
 `)
 
-// NewBudget limits model tokens to limit per UTC day; limit <= 0 is no
-// limit. now is the clock of the day (nil: time.Now).
-func NewBudget(st *Store, limit int, now func() time.Time, local LocalBudget) *Budget {
+// NewBudget limits model tokens to limit per UTC day (limit <= 0: no
+// limit); now is the clock of the day (nil: time.Now).
+func NewBudget(st *Store, limit int, now func() time.Time, local answer.TokenBudget) *Budget {
 	if now == nil {
 		now = time.Now
 	}
 	return &Budget{st: st, limit: limit, now: now, local: local}
 }
 
-// Reserve takes tokens from today's budget; false means it is spent.
-func (b *Budget) Reserve(ctx context.Context, tokens int) (Reservation, bool) {
-	r := Reservation{day: b.now().UTC().Format("2006-01-02"), tokens: tokens}
+func (b *Budget) day() string { return b.now().UTC().Format("2006-01-02") }
+
+// Reserve implements answer.TokenBudget.
+func (b *Budget) Reserve(ctx context.Context, tokens int) (answer.Reservation, bool) {
 	if b.limit <= 0 {
-		return r, true
+		return b.local.Reserve(ctx, tokens)
 	}
+	tokens = max(tokens, 1) // a reservation always holds the door for the others
+	r := &sharedReservation{b: b, key: b.st.key("budget", b.day()), reserved: tokens}
 	var ok bool
-	if b.st.call(ctx, "budget", func(ctx context.Context, rdb *redis.Client) error {
-		res, err := reserveScript.Run(ctx, rdb, []string{b.st.key("budget", r.day)},
-			tokens, b.limit, budgetKeyTTL.Milliseconds()).Int64Slice()
-		if err == nil {
-			ok = res[0] == 1
-		}
+	if !b.st.call(ctx, "budget", func(ctx context.Context, rdb *redis.Client) error {
+		n, err := reserveScript.Run(ctx, rdb, []string{r.key}, tokens, b.limit, budgetKeyTTL.Milliseconds()).Int()
+		ok = n == 1
 		return err
 	}) {
-		r.shared = true
-		return r, ok
+		return b.local.Reserve(ctx, tokens)
 	}
-	return r, b.local.Reserve(tokens)
+	if !ok {
+		return nil, false
+	}
+	return r, true
 }
 
-// Settle replaces the reservation by the tokens really used.
-func (b *Budget) Settle(ctx context.Context, r Reservation, used int) {
-	if b.limit <= 0 {
-		return
-	}
-	if !r.shared {
-		b.local.Settle(r.tokens, used)
-		return
-	}
-	// If Redis went away since Reserve, the reservation (the call's worst
-	// case) stays counted in Redis: the shared total errs on the safe side.
-	b.st.call(ctx, "budget", func(ctx context.Context, rdb *redis.Client) error {
-		key := b.st.key("budget", r.day)
-		_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.IncrBy(ctx, key, int64(used-r.tokens))
-			p.PExpire(ctx, key, budgetKeyTTL)
-			return nil
-		})
-		return err
-	})
-}
-
-// Used returns today's shared total (for tests and diagnostics); false
-// when Redis is unreachable.
+// Used returns today's shared total (settled costs and open
+// reservations); false when Redis cannot be asked.
 func (b *Budget) Used(ctx context.Context) (int, bool) {
 	var n int
 	ok := b.st.call(ctx, "budget", func(ctx context.Context, rdb *redis.Client) error {
-		v, err := rdb.Get(ctx, b.st.key("budget", b.now().UTC().Format("2006-01-02"))).Result()
+		v, err := rdb.Get(ctx, b.st.key("budget", b.day())).Result()
+		if err == redis.Nil {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -116,4 +91,28 @@ func (b *Budget) Used(ctx context.Context) (int, bool) {
 		return err
 	})
 	return n, ok
+}
+
+type sharedReservation struct {
+	b        *Budget
+	key      string // the day it was reserved on
+	reserved int
+	once     sync.Once
+}
+
+// Settle replaces the reservation with what the call cost. Should Redis be
+// gone by then, the reservation (the call's worst case) stays counted:
+// the shared total errs on the safe side.
+func (r *sharedReservation) Settle(ctx context.Context, tokens int) {
+	r.once.Do(func() {
+		// A context of its own: the call's may have ended, the cost stands.
+		r.b.st.call(context.WithoutCancel(ctx), "budget", func(ctx context.Context, rdb *redis.Client) error {
+			_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.IncrBy(ctx, r.key, int64(max(tokens, 0)-r.reserved))
+				p.PExpire(ctx, r.key, budgetKeyTTL)
+				return nil
+			})
+			return err
+		})
+	})
 }

@@ -12,32 +12,41 @@ import (
 
 // Defaults of a Flight.
 const (
-	// DefaultFlightWait bounds how long a replica waits for another's
-	// result before computing it itself (a model call for a long story's
-	// timeline can take this long).
+	// DefaultFlightWait bounds how long a replica waits for another that
+	// computes the same thing before it computes it itself (a long
+	// story's timeline in parts can take this long).
 	DefaultFlightWait = 60 * time.Second
-	// flightPoll is how often a waiting replica looks for the result.
+	// flightPoll is how often a waiting replica looks whether the lock is
+	// gone.
 	flightPoll = 50 * time.Millisecond
-	// flightResultTTL keeps a result for the replicas still waiting; the
-	// cache keeps it for good.
-	flightResultTTL = 2 * time.Minute
 )
 
-// Flight merges identical work in flight across replicas: the first to
-// take a key's lock computes, the others wait (bounded) for its result.
-// The lock expires after the wait bound, so a replica that dies while
-// computing holds nobody up for longer.
-type Flight struct {
-	st   *Store
-	wait time.Duration
+// LocalFlight merges identical work within this process (answer.LocalFlight).
+type LocalFlight interface {
+	Do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (any, error)
 }
 
-// NewFlight returns a Flight; wait <= 0 is DefaultFlightWait.
-func NewFlight(st *Store, wait time.Duration) *Flight {
+// Flight merges identical work in flight across replicas. Within a
+// process the local flight merges callers; across processes a lock per
+// key (SET NX PX) lets one replica run the work while the others wait
+// until the lock is released, then run it themselves: the engine's work
+// looks in the cache first, and the cache has a Redis tier, so they find
+// the first replica's result there instead of calling the model. The wait
+// is bounded (and the lock expires after it), so a replica that dies while
+// holding the lock delays the others by that bound at most. With Redis
+// unreachable the work runs at once.
+type Flight struct {
+	st    *Store
+	local LocalFlight
+	wait  time.Duration
+}
+
+// NewFlight returns a Flight over local; wait <= 0 is DefaultFlightWait.
+func NewFlight(st *Store, local LocalFlight, wait time.Duration) *Flight {
 	if wait <= 0 {
 		wait = DefaultFlightWait
 	}
-	return &Flight{st: st, wait: wait}
+	return &Flight{st: st, local: local, wait: wait}
 }
 
 // releaseScript deletes the lock only if this replica still holds it.
@@ -48,61 +57,57 @@ end
 return 0
 `)
 
-// Do returns the result of compute for key, computed once among the
-// replicas that ask for key at the same time. shared reports whether the
-// result came from another replica. With Redis unreachable, or after
-// waiting the bound, compute runs here.
-func (f *Flight) Do(ctx context.Context, key string, compute func(ctx context.Context) ([]byte, error)) (result []byte, shared bool, err error) {
-	lockKey, resultKey := f.st.key("flight", key, "lock"), f.st.key("flight", key, "result")
+// Do runs fn once per key among this process's callers, and among the
+// replicas one after the other.
+func (f *Flight) Do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (any, error) {
+	return f.local.Do(ctx, key, func(ctx context.Context) (any, error) {
+		release, err := f.turn(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		return fn(ctx)
+	})
+}
+
+// turn waits until this replica holds key's lock, or the lock is gone
+// because the holder finished (its result is then in the cache), or the
+// wait bound passed, or Redis is unreachable. release frees a lock taken.
+func (f *Flight) turn(ctx context.Context, key string) (release func(), err error) {
+	lockKey := f.st.key("flight", key)
 	token := randomToken()
 	deadline := time.Now().Add(f.wait)
 	for {
-		if data, ok := f.get(ctx, resultKey); ok {
-			return data, true, nil
-		}
-		won, reachable := f.lock(ctx, lockKey, token)
-		if !reachable {
-			data, err := compute(ctx)
-			return data, false, err
+		var won bool
+		if !f.st.call(ctx, "flight", func(ctx context.Context, rdb *redis.Client) error {
+			var err error
+			won, err = rdb.SetNX(ctx, lockKey, token, f.wait).Result()
+			return err
+		}) {
+			return func() {}, nil // unreachable: work alone
 		}
 		if won {
-			// The previous holder may have stored its result and released
-			// the lock between our two calls: look once more.
-			if data, ok := f.get(ctx, resultKey); ok {
-				f.release(lockKey, token)
-				return data, true, nil
-			}
-			data, err := compute(ctx)
-			if err == nil {
-				f.st.call(ctx, "flight", func(ctx context.Context, rdb *redis.Client) error {
-					return rdb.Set(ctx, resultKey, data, flightResultTTL).Err()
-				})
-			}
-			f.release(lockKey, token)
-			return data, false, err
+			return func() { f.release(lockKey, token) }, nil
 		}
-		// Another replica computes: wait for its result or for its lock to
-		// go (it failed, or died and the lock expired), within the bound.
 		for {
 			if time.Now().After(deadline) {
-				data, err := compute(ctx)
-				return data, false, err
+				return func() {}, nil
 			}
 			select {
 			case <-ctx.Done():
-				return nil, false, ctx.Err()
+				return nil, ctx.Err()
 			case <-time.After(flightPoll):
 			}
-			if data, ok := f.get(ctx, resultKey); ok {
-				return data, true, nil
-			}
-			held, reachable := f.exists(ctx, lockKey)
-			if !reachable {
-				data, err := compute(ctx)
-				return data, false, err
+			var held bool
+			if !f.st.call(ctx, "flight", func(ctx context.Context, rdb *redis.Client) error {
+				n, err := rdb.Exists(ctx, lockKey).Result()
+				held = n > 0
+				return err
+			}) {
+				return func() {}, nil
 			}
 			if !held {
-				break // try to take the lock ourselves
+				break // free: take it (the holder's result is in the cache by now)
 			}
 		}
 	}
@@ -114,37 +119,6 @@ func (f *Flight) release(lockKey, token string) {
 	f.st.call(context.Background(), "flight", func(ctx context.Context, rdb *redis.Client) error {
 		return releaseScript.Run(ctx, rdb, []string{lockKey}, token).Err()
 	})
-}
-
-func (f *Flight) get(ctx context.Context, key string) ([]byte, bool) {
-	var data []byte
-	found := false
-	f.st.call(ctx, "flight", func(ctx context.Context, rdb *redis.Client) error {
-		b, err := rdb.Get(ctx, key).Bytes()
-		if err == nil {
-			data, found = b, true
-		}
-		return err
-	})
-	return data, found
-}
-
-func (f *Flight) lock(ctx context.Context, key, token string) (won, reachable bool) {
-	reachable = f.st.call(ctx, "flight", func(ctx context.Context, rdb *redis.Client) error {
-		var err error
-		won, err = rdb.SetNX(ctx, key, token, f.wait).Result()
-		return err
-	})
-	return won, reachable
-}
-
-func (f *Flight) exists(ctx context.Context, key string) (held, reachable bool) {
-	reachable = f.st.call(ctx, "flight", func(ctx context.Context, rdb *redis.Client) error {
-		n, err := rdb.Exists(ctx, key).Result()
-		held = n > 0
-		return err
-	})
-	return held, reachable
 }
 
 func randomToken() string {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/redisstate"
 )
 
@@ -104,25 +105,28 @@ func (l *localLimiter) calls() int {
 	return l.allows
 }
 
-// localBudget counts in-process reservations.
+// localBudget counts in-process reservations and admits them all.
 type localBudget struct {
 	mu       sync.Mutex
 	reserves int
-	settled  int
 }
 
-func (b *localBudget) Reserve(int) bool {
+func (b *localBudget) Reserve(context.Context, int) (answer.Reservation, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.reserves++
-	return true
+	return noop{}, true
 }
 
-func (b *localBudget) Settle(_, used int) {
+func (b *localBudget) count() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.settled += used
+	return b.reserves
 }
+
+type noop struct{}
+
+func (noop) Settle(context.Context, int) {}
 
 // localReplay is a plain set.
 type localReplay struct {
@@ -130,7 +134,7 @@ type localReplay struct {
 	seen map[string]bool
 }
 
-func (r *localReplay) Seen(id string) bool {
+func (r *localReplay) FirstSeen(_ context.Context, id string, _ time.Time) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.seen == nil {
@@ -138,5 +142,17 @@ func (r *localReplay) Seen(id string) bool {
 	}
 	was := r.seen[id]
 	r.seen[id] = true
-	return was
+	return !was, nil
+}
+
+// seen reports whether g had taken id before (FirstSeen says it is not new).
+func seen(t *testing.T, g interface {
+	FirstSeen(context.Context, string, time.Time) (bool, error)
+}, id string) bool {
+	t.Helper()
+	first, err := g.FirstSeen(context.Background(), id, time.Now().Add(10*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return !first
 }

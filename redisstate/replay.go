@@ -7,39 +7,40 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// LocalReplay is the in-process record of interaction ids used while
-// Redis is unreachable.
+// LocalReplay is the in-process record of interaction ids (the bot's own
+// guard), used while Redis is unreachable.
 type LocalReplay interface {
-	Seen(id string) bool
+	FirstSeen(ctx context.Context, id string, expires time.Time) (bool, error)
 }
 
-// Replay remembers signed interaction ids across replicas for the
-// timestamp window, so a request replayed to another replica is processed
-// once.
+// Replay remembers signed interaction ids across replicas until their
+// signature timestamp is no longer acceptable, so a request sent again to
+// another replica is processed once.
 type Replay struct {
-	st     *Store
-	window time.Duration
-	local  LocalReplay
+	st    *Store
+	now   func() time.Time
+	local LocalReplay
 }
 
-// NewReplay remembers each id for window (the signature timestamp's
-// tolerance: a replay older than that fails the timestamp check anyway).
-func NewReplay(st *Store, window time.Duration, local LocalReplay) *Replay {
-	return &Replay{st: st, window: window, local: local}
+// NewReplay returns the shared guard with local as its fallback.
+func NewReplay(st *Store, local LocalReplay) *Replay {
+	return &Replay{st: st, now: time.Now, local: local}
 }
 
-// Seen records id and reports whether it was recorded before.
-func (r *Replay) Seen(id string) bool {
+// FirstSeen records id until expires and reports whether it is new. It
+// never fails: without Redis the local guard answers.
+func (r *Replay) FirstSeen(ctx context.Context, id string, expires time.Time) (bool, error) {
+	ttl := max(expires.Sub(r.now()), time.Second)
 	var first bool
-	if r.st.call(context.Background(), "replay", func(ctx context.Context, rdb *redis.Client) error {
+	if r.st.call(ctx, "replay", func(ctx context.Context, rdb *redis.Client) error {
 		var err error
-		first, err = rdb.SetNX(ctx, r.st.key("seen", id), 1, r.window).Result()
+		first, err = rdb.SetNX(ctx, r.st.key("seen", id), 1, ttl).Result()
 		return err
 	}) {
-		// Also note it locally: should Redis go away, this replica still
-		// knows the ids it saw.
-		r.local.Seen(id)
-		return !first
+		// Noted locally too: should Redis go away, this replica still
+		// knows the ids it took.
+		_, _ = r.local.FirstSeen(ctx, id, expires)
+		return first, nil
 	}
-	return r.local.Seen(id)
+	return r.local.FirstSeen(ctx, id, expires)
 }

@@ -278,14 +278,18 @@ func TestScaleEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
-	// send delivers one signed interaction to endpoint.
-	send := func(endpoint string, spec discordtest.InteractionSpec) (*discordtest.Interaction, *discordtest.Delivery) {
-		t.Helper()
+	// trySend delivers one signed interaction to endpoint.
+	trySend := func(endpoint string, spec discordtest.InteractionSpec) (*discordtest.Interaction, *discordtest.Delivery, error) {
 		in, signed, err := dc.SignInteraction(spec, priv)
 		if err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		d, err := dc.Deliver(ctx, endpoint, in, signed)
+		return in, d, err
+	}
+	send := func(endpoint string, spec discordtest.InteractionSpec) (*discordtest.Interaction, *discordtest.Delivery) {
+		t.Helper()
+		in, d, err := trySend(endpoint, spec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +328,7 @@ func TestScaleEndToEnd(t *testing.T) {
 			switch {
 			case d.Status == 200 && typ == 5:
 				deferred = append(deferred, in)
-			case d.Status == 200 && typ == 4 && strings.Contains(content, "You've asked a lot in a short time"):
+			case d.Status == 200 && typ == 4 && strings.Contains(content, "That's all the questions I can take from you"):
 				refusals++
 			default:
 				t.Errorf("ask %d: %d %s", i, d.Status, d.Response)
@@ -368,6 +372,40 @@ func TestScaleEndToEnd(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("%d callbacks for one interaction sent twice", n)
+		}
+	})
+
+	t.Run("8 timelines at once over 3 replicas make one model call", func(t *testing.T) {
+		var wg sync.WaitGroup
+		ins := make([]*discordtest.Interaction, 8)
+		for i := range 8 {
+			wg.Go(func() {
+				in, d, err := trySend(proxy.URL+"/interactions", discordtest.InteractionSpec{Command: "timeline",
+					User: &discordgo.User{ID: fmt.Sprintf("600000000000000000%d", i), Username: "t"}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if d.Status != 200 {
+					t.Errorf("timeline %d: %d %s", i, d.Status, d.Response)
+				}
+				ins[i] = in
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		replicas := map[string]bool{}
+		for _, in := range ins {
+			answered(in, "2018")
+			replicas[lb.replicaOf(in.ID)] = true
+		}
+		if len(replicas) != 3 {
+			t.Errorf("the balancer used %d replicas, want 3", len(replicas))
+		}
+		if n := calls.get("timeline"); n != 1 {
+			t.Errorf("8 timelines at once over 3 replicas made %d model calls, want 1", n)
 		}
 	})
 
@@ -457,4 +495,81 @@ func getBody(t *testing.T, url string, want int) string {
 		t.Errorf("GET %s: %d %s, want %d", url, resp.StatusCode, b, want)
 	}
 	return string(b)
+}
+
+// TestScaleSharedBudget: with LLM_DAILY_TOKEN_BUDGET=1 shared by three
+// replicas, 9 questions at once from different users make exactly one
+// model call (the one reservation that may cross the budget); everyone is
+// answered, the others from the text with the budget note.
+func TestScaleSharedBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	rdb := redistest.Start(t)
+	const token = "scale-budget-token"
+	dc := discordtest.Start(t, discordtest.Options{Token: token})
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &modelCalls{n: map[string]int{}}
+	model := openaitest.New(t)
+	model.Reply(func(req openaiRequest) openaitest.Reply {
+		calls.add("any")
+		return openaitest.Reply{Content: e2eAnswer}
+	})
+	env := map[string]string{
+		"DISCORD_TOKEN": token, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub), "DISCORD_API_URL": dc.URL(),
+		"OPENAI_API_KEY": "test", "OPENAI_BASE_URL": model.BaseURL(), "LLM_MAX_RETRIES": "0",
+		"LLM_DAILY_TOKEN_BUDGET": "1", "EDIT_INTERVAL": "20ms", "REDIS_URL": rdb.URL(), "REDIS_TIMEOUT": "2s",
+	}
+	var reps []*replica
+	for i := range 3 {
+		reps = append(reps, startReplica(t, fmt.Sprintf("replica-%d", i+1), env))
+	}
+	for _, r := range reps {
+		r.log.waitFor(t, "redis reachable", 1, 10*time.Second)
+	}
+	proxy := httptest.NewServer(&roundRobin{replicas: reps, took: map[string]string{}})
+	defer proxy.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ins := make([]*discordtest.Interaction, 9)
+	var wg sync.WaitGroup
+	for i := range 9 {
+		wg.Go(func() {
+			in, signed, err := dc.SignInteraction(discordtest.InteractionSpec{Command: "ask",
+				Options: map[string]any{"question": "When did Altman reserve the Roadster?"},
+				User:    &discordgo.User{ID: fmt.Sprintf("80000000000000000%02d", i), Username: "b"}}, priv)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if d, err := dc.Deliver(ctx, proxy.URL+"/interactions", in, signed); err != nil || d.Status != 200 {
+				t.Errorf("ask %d: %+v %v", i, d, err)
+				return
+			}
+			ins[i] = in
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	offline := 0
+	for _, in := range ins {
+		m, err := in.WaitOriginal(ctx, func(m *discordgo.Message) bool { return strings.Contains(m.Content, "§") })
+		if err != nil {
+			t.Fatalf("interaction %s not answered: %v (%+v)", in.ID, err, in.Original())
+		}
+		if strings.Contains(m.Content, "model budget is used up") {
+			offline++
+		}
+	}
+	if n := calls.get("any"); n != 1 {
+		t.Errorf("9 questions over 3 replicas with a shared budget of 1 token made %d model calls, want 1", n)
+	}
+	if offline != 8 {
+		t.Errorf("%d answers carry the budget note, want 8", offline)
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/bot"
@@ -30,29 +29,30 @@ func (c *cli) openShared(ctx context.Context, log *slog.Logger) (*sharedState, e
 	return &sharedState{store: st}, nil
 }
 
-// replayWindow is how long an interaction id is remembered: a request is
-// accepted while its timestamp is within 5 minutes of now, either way, so
-// a copy can arrive up to 10 minutes after the first.
-const replayWindow = 10 * time.Minute
-
-// maxLocalReplayIDs bounds the ids one replica remembers while Redis is down.
-const maxLocalReplayIDs = 100_000
-
-// botOptions adds the shared parts to the bot's options.
-func (s *sharedState) botOptions(o *bot.Options, _ bot.Rate) {
+// botOptions adds the shared parts to the bot's options: each keeps the
+// bot's in-process implementation as its fallback.
+func (s *sharedState) botOptions(o *bot.Options, rate bot.Rate) {
 	if s.store == nil {
 		return
 	}
+	if !rate.Unlimited() {
+		o.Limiter = redisstate.NewRateLimiter(s.store, rate.Count, rate.Per, bot.NewRateLimiter(rate, nil))
+	}
+	o.Replays = redisstate.NewReplay(s.store, bot.NewReplayGuard(nil))
 	o.IdentifyGate = redisstate.NewIdentifyGate(s.store, bot.IdentifyInterval)
 	o.Status = s.store.Status
 	o.Collectors = append(o.Collectors, s.store.Collectors()...)
 }
 
-// engineOptions adds the shared cache tier to the engine's options.
+// engineOptions adds the shared budget, cache tier and merging of work in
+// flight to the engine's options, over their in-process versions.
 func (s *sharedState) engineOptions(o *answer.Options) {
-	if s.store != nil {
-		o.SharedCache = redisstate.NewCache(s.store, 0)
+	if s.store == nil {
+		return
 	}
+	o.SharedCache = redisstate.NewCache(s.store, 0)
+	o.Flight = redisstate.NewFlight(s.store, answer.NewLocalFlight(0), 0)
+	o.Budget = redisstate.NewBudget(s.store, o.DailyTokenBudget, o.Now, answer.NewDailyBudget(o.DailyTokenBudget, o.Now))
 }
 
 func (s *sharedState) close() {
@@ -63,6 +63,10 @@ func (s *sharedState) close() {
 
 // The shared implementations fit the interfaces bot and answer declare.
 var (
+	_ bot.RateLimiter    = (*redisstate.RateLimiter)(nil)
+	_ bot.ReplayGuard    = (*redisstate.Replay)(nil)
 	_ bot.IdentifyGate   = (*redisstate.IdentifyGate)(nil)
 	_ answer.SharedCache = (*redisstate.Cache)(nil)
+	_ answer.Flight      = (*redisstate.Flight)(nil)
+	_ answer.TokenBudget = (*redisstate.Budget)(nil)
 )
