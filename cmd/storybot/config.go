@@ -55,9 +55,10 @@ type Config struct {
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"20s" desc:"time in-flight answers get on SIGTERM"`
 
 	// Scale
-	RedisURL   string `envconfig:"REDIS_URL" desc:"redis://host:6379/0: rate limits, budget, caches and replay protection shared by every replica and shard; empty: in-process"`
-	ShardCount string `envconfig:"SHARD_COUNT" default:"1" desc:"gateway shards in all: a number, or auto for Discord's recommendation"`
-	ShardID    string `envconfig:"SHARD_ID" desc:"run only this shard in this process; empty: every shard of SHARD_COUNT"`
+	RedisURL     string        `envconfig:"REDIS_URL" desc:"redis://host:6379/0: rate limits, budget, caches and replay protection shared by every replica and shard; empty: in-process"`
+	RedisTimeout time.Duration `envconfig:"REDIS_TIMEOUT" default:"100ms" desc:"bound of one Redis call, connecting included; past it the bot falls back to in-process state"`
+	ShardCount   string        `envconfig:"SHARD_COUNT" default:"1" desc:"gateway shards in all: a number, or auto for Discord's recommendation"`
+	ShardID      string        `envconfig:"SHARD_ID" desc:"run only this shard in this process; empty: every shard of SHARD_COUNT"`
 }
 
 // loadConfig reads the environment. A malformed value is a usage error. A
@@ -80,6 +81,9 @@ func loadConfig() (Config, error) {
 	}
 	if c.OpenAIAPIType == "azure" && c.OpenAIAPIVersion == "" {
 		c.OpenAIAPIVersion = "2024-10-21"
+	}
+	if c.RedisTimeout <= 0 {
+		return c, usageError{fmt.Errorf("configuration: REDIS_TIMEOUT must be positive, not %s", c.RedisTimeout)}
 	}
 	if _, _, err := c.Shards(); err != nil {
 		return c, usageError{fmt.Errorf("configuration: %w", err)}

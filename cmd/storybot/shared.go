@@ -21,7 +21,7 @@ func (c *cli) openShared(ctx context.Context, log *slog.Logger) (*sharedState, e
 	if c.cfg.RedisURL == "" {
 		return &sharedState{}, nil
 	}
-	st, err := redisstate.Open(redisstate.Options{URL: c.cfg.RedisURL, Logger: log})
+	st, err := redisstate.Open(redisstate.Options{URL: c.cfg.RedisURL, OpTimeout: c.cfg.RedisTimeout, Logger: log})
 	if err != nil {
 		return nil, usagef("configuration: %v", err)
 	}
