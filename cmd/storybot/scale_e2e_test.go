@@ -129,8 +129,15 @@ func freeAddr(t testing.TB) string {
 // commands are registered.
 func startReplica(t testing.TB, name string, env map[string]string) *replica {
 	t.Helper()
+	return startProcess(t, name, env, "serve", "--http")
+}
+
+// startProcess runs storybot with args and env and waits until its
+// commands are registered.
+func startProcess(t testing.TB, name string, env map[string]string, args ...string) *replica {
+	t.Helper()
 	r := &replica{name: name, addr: freeAddr(t), log: newLineLog(), done: make(chan struct{})}
-	cmd := exec.Command(storybotBinary(t), "serve", "--http")
+	cmd := exec.Command(storybotBinary(t), args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "HTTP_ADDR=" + r.addr, "CACHE_DIR=" + t.TempDir()}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
