@@ -2,10 +2,12 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -312,4 +314,28 @@ func TestSessionStartLimitRefusesToStart(t *testing.T) {
 	if n := len(srv.Identifies()); n != 0 {
 		t.Errorf("%d IDENTIFYs sent despite the limit", n)
 	}
+}
+
+type failingGate struct{ calls atomic.Int32 }
+
+func (g *failingGate) Wait(context.Context, int) error {
+	g.calls.Add(1)
+	return errors.New("redis unreachable")
+}
+
+// TestUnavailableSharedGateFallsBackToLocalTurns: a shared identify gate
+// that fails (Redis down) does not keep shards from connecting; the
+// process spaces its own shards instead.
+func TestUnavailableSharedGateFallsBackToLocalTurns(t *testing.T) {
+	srv := discordtest.Start(t, discordtest.Options{Token: testToken, Shards: 2, MaxConcurrency: 2,
+		ExtraGuildIDs: []string{guildOnShard0}})
+	gate := &failingGate{}
+	b := startShardBot(t, srv, Options{ShardCount: 2, IdentifyGate: gate})
+	if n := gate.calls.Load(); n != 2 {
+		t.Errorf("shared gate asked %d times, want once per shard", n)
+	}
+	if len(srv.Identifies()) != 2 {
+		t.Errorf("identifies: %+v", srv.Identifies())
+	}
+	get(t, b.Handler(), "/readyz", http.StatusOK)
 }
