@@ -10,14 +10,16 @@
 // given (or to doing the work itself). A Store notices the loss on the
 // first failed call, logs it once, and a background ping (Store.Run) brings
 // shared state back within PingInterval of Redis answering again, logged
-// once too. Store.Collector exposes storybot_redis_up; Store.Status says
+// once too. Store.Collectors expose storybot_redis_up; Store.Status says
 // what runs degraded, for /readyz.
 //
 //	st, err := redisstate.Open(redisstate.Options{URL: "redis://localhost:6379/0", Logger: log})
 //	go st.Run(ctx)
-//	limiter := redisstate.NewRateLimiter(st, 5, time.Minute, localLimiter)
+//	limiter := redisstate.NewRateLimiter(st, 5, time.Minute, bot.NewRateLimiter(rate, nil))
 //	ok, retryAfter := limiter.Allow("user-id")
 //
-// The packages that use these (bot, answer) declare the small interfaces
-// they need; cmd/storybot wires the two together.
+// The bot and the engine declare the interfaces (bot.RateLimiter,
+// bot.ReplayGuard, bot.IdentifyGate, answer.TokenBudget, answer.Flight,
+// answer.SharedCache); the types here satisfy them, each over the
+// in-process implementation as its fallback, and cmd/storybot wires them.
 package redisstate

@@ -42,6 +42,14 @@
 // connection; without one, Interact/PostMessage/Dispatch return
 // ErrNotConnected.
 //
+// Separate processes: SignInteraction builds and signs an interaction with
+// a key of the test's choosing, and Deliver POSTs it over TCP to an
+// endpoint (a replica, a balancer) and applies a 200 answer as the
+// callback through the callback route; the same Signed can be delivered
+// twice (a replay). While a delivery waits for its answer, webhook calls
+// for that interaction wait too, as Discord has the HTTP answer before
+// anything the bot sends after it.
+//
 // Sharding: an IDENTIFY with "shard": [id, count] (count > 1) makes that
 // connection shard id; READY and GUILD_CREATE then carry only its guilds,
 // and each guild's interactions and messages go to the connection of shard
