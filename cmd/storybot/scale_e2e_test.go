@@ -463,6 +463,18 @@ func TestScaleEndToEnd(t *testing.T) {
 		if answers != 5 || refusals != 15 {
 			t.Errorf("after Redis came back: %d answers, %d refusals; want 5 and 15", answers, refusals)
 		}
+		// go-redis's own messages about the lost connections went through
+		// slog (at debug), not raw to stderr; and storybot said it once.
+		for _, r := range reps {
+			for _, line := range strings.Split(strings.TrimSpace(r.log.String()), "\n") {
+				if !strings.HasPrefix(line, "time=") {
+					t.Errorf("%s wrote a line that is not slog's: %q", r.name, line)
+				}
+			}
+			if n := strings.Count(r.log.String(), "redis lost"); n != 1 {
+				t.Errorf("%s logged 'redis lost' %d times, want once", r.name, n)
+			}
+		}
 	})
 
 	t.Run("one replica killed in the middle of a burst: the others answer everything routed to them", func(t *testing.T) {
