@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -28,10 +29,14 @@ type Server struct {
 
 // Start starts redis-server on a free loopback port, without persistence,
 // and stops it on tb.Cleanup. It skips the test when redis-server is not
-// installed.
+// installed, except in CI (CI=true), where .ci/run installs it: there a
+// missing server fails the test instead of hiding every Redis test.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	path, err := exec.LookPath("redis-server")
+	if err != nil && os.Getenv("CI") == "true" {
+		tb.Fatal("redis-server is not on PATH, and CI=true: .ci/run should have installed it")
+	}
 	if err != nil {
 		tb.Skip("redis-server is not on PATH: install it (Debian: apt-get install redis-server) to run the Redis tests")
 	}
