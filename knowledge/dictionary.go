@@ -1,10 +1,13 @@
 package knowledge
 
 import (
+	"bytes"
+	"compress/gzip"
 	_ "embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -26,11 +29,33 @@ import (
 //	            per string uvarint bytes shared with the one before (0 first in a block),
 //	            uvarint length of the rest, the rest
 //
-// Everything is read in place from the embedded bytes: nothing is copied or
-// decoded at start, and the pages a lookup never touches are never loaded.
+// The file is embedded gzip-compressed (6.2 MB → 4.2 MB: the Docker image
+// stays under 30 MB) and decompressed once, on the first lookup (an
+// English question), into one buffer that is then read in place. A process
+// that only ever sees German questions never pays for it; one that sees
+// English pays about 6 MB of memory and some 50 ms once.
 
-//go:embed dictionary/en-de.dict
-var dictionaryData []byte
+//go:embed dictionary/en-de.dict.gz
+var dictionaryGzip []byte
+
+// dictionaryBytes decompresses the embedded dictionary.
+func dictionaryBytes() ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(dictionaryGzip))
+	if err != nil {
+		return nil, fmt.Errorf("dictionary: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(zr, maxDictionaryBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("dictionary: %w", err)
+	}
+	if len(data) > maxDictionaryBytes {
+		return nil, errors.New("dictionary: larger than it can be")
+	}
+	return data, nil
+}
+
+// maxDictionaryBytes bounds the decompressed dictionary (it is 6.2 MB).
+const maxDictionaryBytes = 64 << 20
 
 const dictMagic = "SBDICT1\n"
 
@@ -61,7 +86,14 @@ var (
 
 // embeddedDictionary loads the embedded dictionary on first use.
 func embeddedDictionary() (*dictionary, error) {
-	dictOnce.Do(func() { dict, dictErr = loadDictionary(dictionaryData) })
+	dictOnce.Do(func() {
+		data, err := dictionaryBytes()
+		if err != nil {
+			dictErr = err
+			return
+		}
+		dict, dictErr = loadDictionary(data)
+	})
 	return dict, dictErr
 }
 
