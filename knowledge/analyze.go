@@ -147,6 +147,21 @@ type queryAnalysis struct {
 	terms []string
 	grams []string // n-grams, repeated as often as they occur
 	words int      // content words of the question itself
+	// content is each content word of the question in order (repeats too),
+	// with what knownShare asks of it, so a search analyzes a word once.
+	content []contentWord
+	english bool // DetectLanguage said English
+}
+
+// contentWord is one content word of a question as analyzeQuery saw it.
+type contentWord struct {
+	word  string
+	stems [2]string // German, English
+	parts [2]string // German stems of its compound parts ("" for none)
+	// ts are translationsOf the word alone in an English question when
+	// known (tsOK); analyzeQuery leaves out names, knownShare does not.
+	ts   []Translation
+	tsOK bool
 }
 
 // concept is one thing a question asks about, as the index terms that may
@@ -175,6 +190,102 @@ func (c *concept) add(t string, w float32) {
 // where BM25 weighs them by likelihood and a wrong sense costs little.
 const maxStrongTranslations = 2
 
+// queryAnalyzer is analyzeQuery's working state. It is a struct with
+// methods rather than closures so that one question costs a few
+// allocations, not a few per word (BenchmarkSearchDefaultStory).
+type queryAnalyzer struct {
+	qa    queryAnalysis
+	split func(w string, fn func(part string))
+	// seen marks terms already in qa.terms (seenFlat) and those already a
+	// concept of their own (seenOwn).
+	seen map[string]uint8
+	// seenConcept holds the stems of the words whose translations are in.
+	seenConcept map[[2]string]bool
+	// trSeen is addTranslations' list of translations already added for
+	// the current concept: a handful, so a slice beats a map.
+	trSeen []string
+	// c is the concept the split callbacks add to.
+	c      *concept
+	weight float32
+	// cw is the content word the split callback adds parts to, np how many.
+	cw *contentWord
+	np int
+}
+
+const (
+	seenFlat uint8 = 1 << iota
+	seenOwn
+)
+
+// flat adds t to the question's distinct terms.
+func (a *queryAnalyzer) flat(t string) {
+	if a.seen[t]&seenFlat == 0 {
+		a.seen[t] |= seenFlat
+		a.qa.terms = append(a.qa.terms, t)
+	}
+}
+
+// own adds t as a term of the question and as a concept of its own.
+func (a *queryAnalyzer) own(t string) {
+	a.flat(t)
+	if a.seen[t]&seenOwn == 0 {
+		a.seen[t] |= seenOwn
+		a.qa.concepts = append(a.qa.concepts, concept{{t, 1}})
+	}
+}
+
+func (a *queryAnalyzer) addGram(g string) { a.qa.grams = append(a.qa.grams, g) }
+
+// addTranslations adds the stems of translations to c with their weights,
+// and their n-grams to the question's, once per word: the n-gram signal
+// sees a translation as one more way to write the word.
+func (a *queryAnalyzer) addTranslations(c *concept, ts []Translation) {
+	if len(ts) == 0 {
+		return
+	}
+	top := ts[0].Weight
+	a.trSeen = a.trSeen[:0]
+	for i, tr := range ts {
+		// Both sources store one folded word a translation.
+		t := tr.German
+		strong := i < maxStrongTranslations && tr.Weight >= top/2
+		if stopWords[t] || slices.Contains(a.trSeen, t) {
+			continue
+		}
+		a.trSeen = append(a.trSeen, t)
+		for _, lang := range [2]string{"de", "en"} {
+			if lang == "en" && !tr.either {
+				continue // a dictionary translation is German
+			}
+			st := stem(t, lang)
+			c.add(st, tr.Weight)
+			if strong {
+				a.flat(st)
+			}
+		}
+		if a.split != nil {
+			a.c, a.weight = c, tr.Weight
+			a.split(t, a.addPart)
+			a.c = nil
+		}
+		wordGrams(t, a.addGram)
+	}
+}
+
+// ownPart adds a question word's compound part as its own concepts.
+func (a *queryAnalyzer) ownPart(part string) {
+	de := stem(part, "de")
+	a.own(de)
+	a.own(stem(part, "en"))
+	if a.np < len(a.cw.parts) {
+		a.cw.parts[a.np] = de
+		a.np++
+	}
+}
+
+// addPart adds a translation's compound part to the concept in hand.
+func (a *queryAnalyzer) addPart(part string) { a.c.add(stem(part, "de"), a.weight) }
+
 // analyzeQuery analyzes a question for both languages at once: each content
 // word gives its German and its English stem (once when they agree), because
 // a question may be in either language and name things in the other; with
@@ -184,90 +295,53 @@ const maxStrongTranslations = 2
 // translations (see translationsOf) are one concept beside its own stems, and
 // so are those of a phrase the dictionary knows ("fall asleep").
 func analyzeQuery(text string, split func(w string, fn func(part string))) queryAnalysis {
-	var qa queryAnalysis
 	english := DetectLanguage(text) == "en"
-	seenTerm := map[string]bool{}
-	flat := func(t string) {
-		if !seenTerm[t] {
-			seenTerm[t] = true
-			qa.terms = append(qa.terms, t)
-		}
-	}
-	seenConcept := map[string]bool{}
-	// addTranslations adds the stems of translations to c with their
-	// weights, and their n-grams to the question's, once per word: the
-	// n-gram signal sees a translation as one more way to write the word.
-	addTranslations := func(c *concept, ts []Translation) {
-		if len(ts) == 0 {
-			return
-		}
-		top := ts[0].Weight
-		seen := map[string]bool{}
-		add := func(t string, tr Translation, strong bool) {
-			if stopWords[t] || seen[t] {
-				return
-			}
-			seen[t] = true
-			for _, lang := range [2]string{"de", "en"} {
-				if lang == "en" && !tr.either {
-					continue // a dictionary translation is German
-				}
-				st := stem(t, lang)
-				c.add(st, tr.Weight)
-				if strong {
-					flat(st)
-				}
-			}
-			if split != nil {
-				split(t, func(part string) { c.add(stem(part, "de"), tr.Weight) })
-			}
-			wordGrams(t, func(g string) { qa.grams = append(qa.grams, g) })
-		}
-		for i, tr := range ts {
-			// Both sources store one folded word a translation.
-			add(tr.German, tr, i < maxStrongTranslations && tr.Weight >= top/2)
-		}
-	}
-
-	var ws []string
+	ws := make([]string, 0, 16)
 	words(text, func(w string) { ws = append(ws, w) })
-	names := namesOf(text)
+	a := queryAnalyzer{
+		split:       split,
+		seen:        make(map[string]uint8, 4*len(ws)),
+		seenConcept: make(map[[2]string]bool, len(ws)),
+	}
+	a.qa.english = english
+	a.qa.terms = make([]string, 0, 4*len(ws))
+	a.qa.concepts = make([]concept, 0, 3*len(ws))
+	a.qa.grams = make([]string, 0, 8*len(ws))
+	a.qa.content = make([]contentWord, 0, len(ws))
+	names := namesOf(text, len(ws))
 	for i, w := range ws {
 		if stopWords[w] {
 			continue
 		}
-		qa.words++
+		a.qa.words++
+		cw := contentWord{word: w}
 		// The word's own stems and parts are each a concept of their own, as
 		// a plain BM25 query has them; its translations together are one.
-		key := ""
-		own := func(t string) {
-			flat(t)
-			if !seenTerm[" "+t] {
-				seenTerm[" "+t] = true
-				qa.concepts = append(qa.concepts, concept{{t, 1}})
-			}
-		}
-		for _, lang := range [2]string{"de", "en"} {
+		for l, lang := range [2]string{"de", "en"} {
 			t := stem(w, lang)
-			own(t)
-			key += t + " "
+			a.own(t)
+			cw.stems[l] = t
 		}
 		if split != nil {
-			split(w, func(part string) {
-				for _, lang := range [2]string{"de", "en"} {
-					own(stem(part, lang))
-				}
-			})
+			a.cw, a.np = &cw, 0
+			split(w, a.ownPart)
+			a.cw = nil
 		}
-		wordGrams(w, func(g string) { qa.grams = append(qa.grams, g) })
-		if seenConcept[key] {
+		wordGrams(w, a.addGram)
+		if a.seenConcept[cw.stems] {
+			a.qa.content = append(a.qa.content, cw)
 			continue // the same word again ("Roadster … Roadsters") counts once
 		}
-		seenConcept[key] = true
+		a.seenConcept[cw.stems] = true
+		ts := translationsOf(ws[i:i+1], english && !names[i])
+		if !names[i] {
+			cw.ts, cw.tsOK = ts, true
+		}
+		a.qa.content = append(a.qa.content, cw)
 		var c concept
-		addTranslations(&c, translationsOf(ws[i:i+1], english && !names[i]))
+		a.addTranslations(&c, ts)
 		if len(c) > 0 {
-			qa.concepts = append(qa.concepts, c)
+			a.qa.concepts = append(a.qa.concepts, c)
 		}
 		// Phrases of two and three words known as one ("fall asleep",
 		// "co-found").
@@ -277,13 +351,13 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 			}
 			if ts := translationsOf(ws[i:i+n], english && !names[i]); ts != nil {
 				var pc concept
-				addTranslations(&pc, ts)
-				qa.concepts = append(qa.concepts, pc)
+				a.addTranslations(&pc, ts)
+				a.qa.concepts = append(a.qa.concepts, pc)
 				break
 			}
 		}
 	}
-	return qa
+	return a.qa
 }
 
 // translationsOf returns the German translations of a folded question word
@@ -291,20 +365,29 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 // the curated lexicon's, each certain (it was written for news questions),
 // and, in an English question, the dictionary's, weighed by likelihood. A
 // German question's words are not looked up in the English dictionary, where
-// many would mean something else ("Rat", "Gift").
+// many would mean something else ("Rat", "Gift"). The result may be shared:
+// callers only read it.
 func translationsOf(w []string, english bool) []Translation {
-	var out []Translation
 	key := w[0]
 	if len(w) > 1 {
 		key = strings.Join(w, " ")
 	}
-	for _, t := range translations(key) {
-		out = append(out, Translation{German: t, Weight: 1, either: true})
-	}
+	lex := lexiconTranslations[key]
+	var dict []Translation
 	if english && len(w[0]) >= minDictionaryWord {
-		out = append(out, translateWords(w)...)
+		dict = translateKey(w, key)
 	}
-	return out
+	// nil, not empty, when there are none: the phrase loop asks.
+	switch {
+	case len(dict) == 0 && len(lex) == 0:
+		return nil
+	case len(dict) == 0:
+		return lex
+	case len(lex) == 0:
+		return dict
+	}
+	out := make([]Translation, 0, len(lex)+len(dict))
+	return append(append(out, lex...), dict...)
 }
 
 // minDictionaryWord: shorter words are left to the curated lexicon. They are
@@ -315,14 +398,15 @@ const minDictionaryWord = 3
 // namesOf marks, by position among text's words, the capitalized words that
 // do not begin a sentence: in an English question these are names ("What
 // did Musk say?"), which the dictionary would translate as words (Moschus).
-func namesOf(text string) map[int]bool {
-	names := map[int]bool{}
+// n is how many words text has (words counts them the same way).
+func namesOf(text string, n int) []bool {
+	names := make([]bool, n)
 	i, inWord, sentenceStart := 0, false, true
 	for _, r := range text {
 		letter := unicode.IsLetter(r) || unicode.IsDigit(r)
 		switch {
 		case letter && !inWord:
-			if unicode.IsUpper(r) && !sentenceStart {
+			if unicode.IsUpper(r) && !sentenceStart && i < n {
 				names[i] = true
 			}
 			inWord, sentenceStart = true, false

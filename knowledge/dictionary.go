@@ -210,6 +210,12 @@ func translateWords(ws []string) []Translation {
 	if len(ws) > 1 {
 		key = strings.Join(ws, " ")
 	}
+	return translateKey(ws, key)
+}
+
+// translateKey is translateWords with the cache key (ws space-separated)
+// already made.
+func translateKey(ws []string, key string) []Translation {
 	if ts, ok := translationCache.Load(key); ok {
 		return ts.([]Translation)
 	}

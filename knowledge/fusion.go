@@ -100,12 +100,11 @@ func standardize(list []scored) func(score float64) float64 {
 	return func(s float64) float64 { return (s - worst) / sd }
 }
 
-// knownShare is the share of the content words of question that have a
-// term in one of fields: a stem of their own, of a compound part, or of a
-// translation (the dictionary's only for an English question, as in
-// analyzeQuery); 0 for a question without content words.
-func (ix *Index) knownShare(question string, fields ...*field) float64 {
-	english := DetectLanguage(question) == "en"
+// knownShare is the share of the content words of a question (as qa
+// analyzed it) that have a term in one of fields: a stem of their own, of a
+// compound part, or of a translation (the dictionary's only for an English
+// question, as in analyzeQuery); 0 for a question without content words.
+func (ix *Index) knownShare(qa *queryAnalysis, fields ...*field) float64 {
 	has := func(t string) bool {
 		for _, f := range fields {
 			if _, ok := f.ids[t]; ok {
@@ -114,18 +113,23 @@ func (ix *Index) knownShare(question string, fields ...*field) float64 {
 		}
 		return false
 	}
-	knows := func(w string) bool {
-		for _, lang := range [2]string{"de", "en"} {
-			if has(stem(w, lang)) {
+	knows := func(cw *contentWord) bool {
+		for _, t := range cw.stems {
+			if has(t) {
 				return true
 			}
 		}
-		found := false
-		ix.splitCompound(w, func(part string) { found = found || has(stem(part, "de")) })
-		if found {
-			return true
+		for _, t := range cw.parts {
+			if t != "" && has(t) {
+				return true
+			}
 		}
-		for _, tr := range translationsOf([]string{w}, english) {
+		ts := cw.ts
+		if !cw.tsOK {
+			ts = translationsOf([]string{cw.word}, qa.english)
+		}
+		found := false
+		for _, tr := range ts {
 			words(tr.German, func(t string) { found = found || !stopWords[t] && has(stem(t, "de")) })
 			if found {
 				return true
@@ -133,18 +137,14 @@ func (ix *Index) knownShare(question string, fields ...*field) float64 {
 		}
 		return false
 	}
-	known, n := 0, 0
-	words(question, func(w string) {
-		if stopWords[w] {
-			return
-		}
-		n++
-		if knows(w) {
+	known := 0
+	for i := range qa.content {
+		if knows(&qa.content[i]) {
 			known++
 		}
-	})
-	if n == 0 {
+	}
+	if len(qa.content) == 0 {
 		return 0
 	}
-	return float64(known) / float64(n)
+	return float64(known) / float64(len(qa.content))
 }

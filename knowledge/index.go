@@ -320,7 +320,7 @@ func (ix *Index) signals(ctx context.Context, sc *scratch, question string, opts
 	}
 	known := 1.0
 	if opts.only == nil {
-		known = ix.knownShare(question, &ix.lex, &ix.head)
+		known = ix.knownShare(&qa, &ix.lex, &ix.head)
 	}
 	return lists, known, nil
 }

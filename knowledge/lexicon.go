@@ -58,3 +58,17 @@ func lexiconKey(s string) string {
 // phrase, its words space-separated), each one folded word, nil when the
 // lexicon has none.
 func translations(w string) []string { return bridge[w] }
+
+// lexiconTranslations is bridge as translationsOf returns it, made once
+// rather than per question.
+var lexiconTranslations = func() map[string][]Translation {
+	m := make(map[string][]Translation, len(bridge))
+	for k, ts := range bridge {
+		out := make([]Translation, len(ts))
+		for i, t := range ts {
+			out[i] = Translation{German: t, Weight: 1, either: true}
+		}
+		m[k] = out
+	}
+	return m
+}()
