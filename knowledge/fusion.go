@@ -45,7 +45,7 @@ var defaultFusion = fusion{weights: [numSignals]float64{sigLexical: 1, sigNgram:
 // add folds one query's rankings into fused, each counted with share (the
 // phrasings of one question share a weight of 1). known is the share of the
 // query's content words the stems know.
-func (fu fusion) add(fused map[int32]*Result, passages []*Passage, lists [numSignals][]scored, known, share float64) {
+func (fu fusion) add(sc *scratch, passages []*Passage, lists [numSignals][]scored, known, share float64) {
 	for s, list := range lists {
 		w := fu.weights[s] * share
 		switch signal(s) {
@@ -59,13 +59,16 @@ func (fu fusion) add(fused map[int32]*Result, passages []*Passage, lists [numSig
 		}
 		norm := standardize(list)
 		for _, d := range list {
-			r := fused[d.doc]
-			if r == nil {
-				r = &Result{Passage: passages[d.doc]}
-				fused[d.doc] = r
+			at := sc.fusedAt[d.doc]
+			if at == 0 {
+				sc.fused = append(sc.fused, Result{Passage: passages[d.doc]})
+				sc.fusedDoc = append(sc.fusedDoc, d.doc)
+				at = int32(len(sc.fused))
+				sc.fusedAt[d.doc] = at
 			}
+			r := &sc.fused[at-1]
 			raw := float64(d.score)
-			r.Score += w * norm(raw)
+			r.Score += w * norm.of(raw)
 			switch signal(s) {
 			case sigLexical:
 				r.Lexical = max(r.Lexical, raw)
@@ -80,10 +83,10 @@ func (fu fusion) add(fused map[int32]*Result, passages []*Passage, lists [numSig
 	}
 }
 
-// standardize returns the function that maps a score of list to how many
-// standard deviations it stands above the weakest of list. A list whose
-// scores are all equal gives each 1: the signal found them, and no more.
-func standardize(list []scored) func(score float64) float64 {
+// standardize returns the map from a score of list to how many standard
+// deviations it stands above the weakest of list. A list whose scores are
+// all equal gives each 1: the signal found them, and no more.
+func standardize(list []scored) standardized {
 	worst := float64(list[len(list)-1].score)
 	mean, sq := 0.0, 0.0
 	for _, d := range list {
@@ -94,10 +97,17 @@ func standardize(list []scored) func(score float64) float64 {
 		sq += (float64(d.score) - mean) * (float64(d.score) - mean)
 	}
 	sd := math.Sqrt(sq / float64(len(list)))
-	if sd == 0 {
-		return func(float64) float64 { return 1 }
+	return standardized{worst: worst, sd: sd}
+}
+
+// standardized is standardize's map (a value, not a closure: no allocation).
+type standardized struct{ worst, sd float64 }
+
+func (n standardized) of(s float64) float64 {
+	if n.sd == 0 {
+		return 1
 	}
-	return func(s float64) float64 { return (s - worst) / sd }
+	return (s - n.worst) / n.sd
 }
 
 // knownShare is the share of the content words of a question (as qa

@@ -1,10 +1,13 @@
 package knowledge
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -232,6 +235,12 @@ type scratch struct {
 	acc     []float32
 	touched []int32
 	ranked  []scored
+	ids     []int32 // rank's query term ids
+	// fusedAt is, per passage, 1 + its place in fused (0: not yet there),
+	// reset after each search: SearchAll's fused results without a map.
+	fusedAt  []int32
+	fused    []Result
+	fusedDoc []int32 // the passage of each of fused
 }
 
 type scored struct {
@@ -261,36 +270,48 @@ func (ix *Index) SearchAll(ctx context.Context, queries []string, opts SearchOpt
 	sc := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(sc)
 
-	fused := map[int32]*Result{}
+	if len(sc.fusedAt) < len(ix.passages) {
+		sc.fusedAt = make([]int32, len(ix.passages))
+	}
+	sc.fused, sc.fusedDoc = sc.fused[:0], sc.fusedDoc[:0]
 	for _, q := range queries {
 		lists, known, err := ix.signals(ctx, sc, q, opts, depth)
 		if err != nil {
+			ix.resetFused(sc)
 			return nil, err
 		}
-		ix.fusion.add(fused, ix.passages, lists, known, 1/float64(len(queries)))
+		ix.fusion.add(sc, ix.passages, lists, known, 1/float64(len(queries)))
 	}
 
-	out := make([]Result, 0, len(fused))
-	for _, r := range fused {
-		out = append(out, *r)
-	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].Score != out[b].Score {
-			return out[a].Score > out[b].Score
+	out := slices.Clone(sc.fused)
+	ix.resetFused(sc)
+	// A total order (passages differ in story or start), so the result does
+	// not depend on the order fused was filled in.
+	slices.SortFunc(out, func(a, b Result) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
 		}
-		if out[a].Lexical != out[b].Lexical {
-			return out[a].Lexical > out[b].Lexical
+		if a.Lexical != b.Lexical {
+			return cmp.Compare(b.Lexical, a.Lexical)
 		}
-		pa, pb := out[a].Passage, out[b].Passage
+		pa, pb := a.Passage, b.Passage
 		if pa.Story != pb.Story {
-			return pa.Story < pb.Story
+			return strings.Compare(pa.Story, pb.Story)
 		}
-		return pa.Span.Start < pb.Span.Start
+		return cmp.Compare(pa.Span.Start, pb.Span.Start)
 	})
 	if len(out) > k {
 		out = out[:k]
 	}
 	return out, nil
+}
+
+// resetFused clears what SearchAll left in sc.fusedAt.
+func (ix *Index) resetFused(sc *scratch) {
+	for _, d := range sc.fusedDoc {
+		sc.fusedAt[d] = 0
+	}
+	sc.fused, sc.fusedDoc = sc.fused[:0], sc.fusedDoc[:0]
 }
 
 // signals ranks the passages for one query by each signal on its own: the
@@ -329,13 +350,24 @@ func (ix *Index) signals(ctx context.Context, sc *scratch, question string, opts
 // the best depth of them, best first.
 func (ix *Index) rank(sc *scratch, f *field, terms []string, story string, depth int) []scored {
 	sc.touched = sc.touched[:0]
-	seen := make(map[int32]float32, len(terms))
+	// The query's term ids, sorted so that repeats are adjacent: a term
+	// asked twice weighs twice, as in BM25's query-term frequency. A
+	// scratch slice rather than a map: no allocation per search.
+	sc.ids = sc.ids[:0]
 	for _, t := range terms {
 		if id, ok := f.ids[t]; ok {
-			seen[id]++ // a term asked twice weighs twice, as in BM25's query-term frequency
+			sc.ids = append(sc.ids, id)
 		}
 	}
-	for id, qtf := range seen {
+	slices.Sort(sc.ids)
+	for i := 0; i < len(sc.ids); {
+		id := sc.ids[i]
+		j := i + 1
+		for j < len(sc.ids) && sc.ids[j] == id {
+			j++
+		}
+		qtf := float32(j - i)
+		i = j
 		if f.common != nil && f.common[id] {
 			continue
 		}
@@ -420,7 +452,15 @@ func topScored(list []scored, n int) []scored {
 			down(0)
 		}
 	}
-	sort.Slice(h, func(a, b int) bool { return better(h[a], h[b]) })
+	slices.SortFunc(h, func(a, b scored) int {
+		if better(a, b) {
+			return -1
+		}
+		if better(b, a) {
+			return 1
+		}
+		return 0
+	})
 	return h
 }
 
