@@ -92,35 +92,35 @@ func stem(w, lang string) string {
 	if len(w) <= 3 || isDigits(w) {
 		return w
 	}
-	key := stemKey{w, lang == "de"}
-	if s, ok := stemCache.Load(key); ok {
+	cache := &stemCacheEN
+	if lang == "de" {
+		cache = &stemCacheDE
+	}
+	if s, ok := cache.Load(w); ok {
 		return s.(string)
 	}
 	env := snowballstem.NewEnv(w)
-	if key.de {
+	if lang == "de" {
 		german.Stem(env)
 	} else {
 		english.Stem(env)
 	}
 	s := env.Current()
 	if stemCacheSize.Load() < stemCacheMax {
-		if _, loaded := stemCache.LoadOrStore(key, s); !loaded {
+		if _, loaded := cache.LoadOrStore(w, s); !loaded {
 			stemCacheSize.Add(1)
 		}
 	}
 	return s
 }
 
-type stemKey struct {
-	word string
-	de   bool
-}
-
 const stemCacheMax = 200_000
 
+// One cache per language, keyed by the word itself: a string key hashes
+// faster than a struct in an interface (BenchmarkSearchDefaultStory).
 var (
-	stemCache     sync.Map // stemKey → string
-	stemCacheSize atomic.Int64
+	stemCacheDE, stemCacheEN sync.Map // word → stem
+	stemCacheSize            atomic.Int64
 )
 
 // Analyze returns the index terms of text in language lang: folded, without
@@ -210,6 +210,20 @@ type queryAnalyzer struct {
 	// cw is the content word the split callback adds parts to, np how many.
 	cw *contentWord
 	np int
+	// padded holds the question's words padded for n-grams, one after
+	// another: the grams are substrings of it, one allocation a question
+	// rather than one a word. A Builder never changes bytes it has handed
+	// out, so earlier grams stay valid as it grows.
+	padded strings.Builder
+}
+
+// grams adds the n-grams of w (see wordGrams) to the question's.
+func (a *queryAnalyzer) grams(w string) {
+	start := a.padded.Len()
+	a.padded.WriteByte('_')
+	a.padded.WriteString(w)
+	a.padded.WriteByte('_')
+	paddedGrams(a.padded.String()[start:], a.addGram)
 }
 
 const (
@@ -268,7 +282,7 @@ func (a *queryAnalyzer) addTranslations(c *concept, ts []Translation) {
 			a.split(t, a.addPart)
 			a.c = nil
 		}
-		wordGrams(t, a.addGram)
+		a.grams(t)
 	}
 }
 
@@ -304,6 +318,7 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 		seenConcept: make(map[[2]string]bool, len(ws)),
 	}
 	a.qa.english = english
+	a.padded.Grow(8 * len(text))
 	a.qa.terms = make([]string, 0, 4*len(ws))
 	a.qa.concepts = make([]concept, 0, 3*len(ws))
 	a.qa.grams = make([]string, 0, 8*len(ws))
@@ -327,7 +342,7 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 			split(w, a.ownPart)
 			a.cw = nil
 		}
-		wordGrams(w, a.addGram)
+		a.grams(w)
 		if a.seenConcept[cw.stems] {
 			a.qa.content = append(a.qa.content, cw)
 			continue // the same word again ("Roadster … Roadsters") counts once
@@ -338,7 +353,7 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 			cw.ts, cw.tsOK = ts, true
 		}
 		a.qa.content = append(a.qa.content, cw)
-		var c concept
+		c := make(concept, 0, 2*len(ts))
 		a.addTranslations(&c, ts)
 		if len(c) > 0 {
 			a.qa.concepts = append(a.qa.concepts, c)
@@ -350,7 +365,7 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 				continue
 			}
 			if ts := translationsOf(ws[i:i+n], english && !names[i]); ts != nil {
-				var pc concept
+				pc := make(concept, 0, 2*len(ts))
 				a.addTranslations(&pc, ts)
 				a.qa.concepts = append(a.qa.concepts, pc)
 				break
@@ -439,7 +454,11 @@ func ngrams(text string, fn func(g string)) {
 // wordGrams calls fn with the n-grams of one folded word padded with "_" at
 // both ends; a word shorter than the n-gram gives itself, padded.
 func wordGrams(w string, fn func(g string)) {
-	padded := "_" + w + "_"
+	paddedGrams("_"+w+"_", fn)
+}
+
+// paddedGrams is wordGrams of a word already padded.
+func paddedGrams(padded string, fn func(g string)) {
 	// Byte offsets of the runes, so grams are cut on rune boundaries.
 	var offs [64]int
 	idx := offs[:0]
