@@ -91,7 +91,11 @@ func Render(task Task, in Input) (Prompt, error) {
 		if err := templates.ExecuteTemplate(&b, string(task)+"."+part.name, in); err != nil {
 			return Prompt{}, fmt.Errorf("render %s prompt: %w", task, err)
 		}
-		*part.out = strings.TrimSpace(collapseBlank.ReplaceAllString(b.String(), "\n\n")) + "\n"
+		s := b.String()
+		if strings.Contains(s, "\n\n\n") { // what collapseBlank matches; the regexp costs
+			s = collapseBlank.ReplaceAllString(s, "\n\n")
+		}
+		*part.out = strings.TrimSpace(s) + "\n"
 	}
 	return p, nil
 }
@@ -106,6 +110,9 @@ var blockTag = regexp.MustCompile(`(?i)<\s*/?\s*(passages?|question|history|turn
 // in it are defused (their angle brackets replaced), so it cannot end its
 // block early or open a new one.
 func Data(s string) string {
+	if !strings.Contains(s, "<") {
+		return s // no tag without '<': most passages, and the regexp costs
+	}
 	return blockTag.ReplaceAllStringFunc(s, func(m string) string {
 		return "‹" + strings.Trim(m, "<>") + "›"
 	})
