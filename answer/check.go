@@ -2,6 +2,7 @@ package answer
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -99,7 +100,7 @@ func (c *checker) Write(delta string) {
 	n := completeRunes(c.partial)
 	if n > 0 {
 		// The waiting text (at most a mark) comes before the new piece.
-		c.input = append([]string{string(c.partial[:n])}, c.input...)
+		c.input = slices.Insert(c.input, 0, string(c.partial[:n]))
 		c.partial = append(c.partial[:0], c.partial[n:]...)
 	}
 	c.run(false)
@@ -352,7 +353,24 @@ var (
 
 // tidy mends the spacing that dropping a citation can leave ("word  ." → "word.").
 func tidy(s string) string {
-	s = spaceBeforePunct.ReplaceAllString(s, "$1$2")
-	s = multiSpace.ReplaceAllString(s, " ")
+	if mayTidy(s) {
+		s = spaceBeforePunct.ReplaceAllString(s, "$1$2")
+		s = multiSpace.ReplaceAllString(s, " ")
+	}
 	return strings.TrimSpace(s)
+}
+
+// mayTidy reports whether either regexp of tidy can match s: both need a
+// space or tab followed by punctuation or by another space or tab. Most
+// answers have neither, and the regexps cost (BenchmarkAskEngineOverhead).
+func mayTidy(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			switch s[i+1] {
+			case ' ', '\t', '.', ',', ';', ':', '!', '?':
+				return true
+			}
+		}
+	}
+	return false
 }

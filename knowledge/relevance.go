@@ -226,11 +226,15 @@ func uniq(ts []string) []string {
 	return out
 }
 
+// quotationReplacer is NormalizeQuotation's, made once: a Replacer is safe
+// for concurrent use and costs a build per NewReplacer.
+var quotationReplacer = strings.NewReplacer("’", "'", "‘", "'", "–", "-", "—", "-", "\u00a0", " ")
+
 // NormalizeQuotation prepares text for a verbatim comparison: typographic
 // apostrophes and dashes made plain, runs of space made one, the ends
 // trimmed of space and trailing punctuation. Case is kept.
 func NormalizeQuotation(s string) string {
-	s = strings.NewReplacer("’", "'", "‘", "'", "–", "-", "—", "-", "\u00a0", " ").Replace(s)
+	s = quotationReplacer.Replace(s)
 	s = strings.Join(strings.Fields(s), " ")
 	return strings.TrimRight(s, " ,.;:!?…")
 }
