@@ -20,68 +20,109 @@ import (
 // n-grams, which lets a German compound meet its parts and an English word its
 // German cognate (Vorreservierung / Reservierung / reservation).
 
-// fold lower-cases r and writes its folded form to b.
-func fold(b *strings.Builder, r rune) {
+// foldAppend lower-cases r and appends its folded form to b.
+func foldAppend(b []byte, r rune) []byte {
 	r = unicode.ToLower(r)
 	switch r {
 	case 'ä':
-		b.WriteString("ae")
+		return append(b, "ae"...)
 	case 'ö':
-		b.WriteString("oe")
+		return append(b, "oe"...)
 	case 'ü':
-		b.WriteString("ue")
+		return append(b, "ue"...)
 	case 'ß':
-		b.WriteString("ss")
+		return append(b, "ss"...)
 	case 'à', 'á', 'â', 'ã', 'å':
-		b.WriteByte('a')
+		return append(b, 'a')
 	case 'è', 'é', 'ê', 'ë':
-		b.WriteByte('e')
+		return append(b, 'e')
 	case 'ì', 'í', 'î', 'ï':
-		b.WriteByte('i')
+		return append(b, 'i')
 	case 'ò', 'ó', 'ô', 'õ', 'ø':
-		b.WriteByte('o')
+		return append(b, 'o')
 	case 'ù', 'ú', 'û':
-		b.WriteByte('u')
+		return append(b, 'u')
 	case 'ç':
-		b.WriteByte('c')
+		return append(b, 'c')
 	case 'ñ':
-		b.WriteByte('n')
+		return append(b, 'n')
 	default:
-		b.WriteRune(r)
+		return utf8.AppendRune(b, r)
 	}
 }
 
 // Fold returns s lower-cased and folded as the analyzer sees it.
 func Fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	b := make([]byte, 0, len(s))
 	for _, r := range s {
-		fold(&b, r)
+		b = foldAppend(b, r)
 	}
-	return b.String()
+	return string(b)
 }
 
 // words splits text into folded words: runs of letters and digits. An
 // apostrophe inside a word ("Musk's") ends it; a hyphen splits compounds
 // written with one ("Tesla-CEO" → tesla, ceo).
+//
+// A word already in its folded form (lower-case ASCII letters and digits,
+// most words of a text) is passed as a substring of text, without a copy;
+// others are folded into a buffer reused from word to word, one allocation
+// each (BenchmarkBuildIndex10k).
 func words(text string, fn func(w string)) {
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			fn(b.String())
-			b.Reset()
+	var arr [64]byte
+	buf := arr[:0]
+	start := -1   // where the current word begins in text; -1 between words
+	plain := true // the current word so far is text[start:i] as it stands
+	flush := func(end int) {
+		if start >= 0 {
+			if plain {
+				fn(text[start:end])
+			} else {
+				fn(string(buf))
+			}
+			start = -1
 		}
 	}
 	for i := 0; i < len(text); {
-		r, n := utf8.DecodeRuneInString(text[i:])
-		i += n
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			fold(&b, r)
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+				if start < 0 {
+					start, plain = i, true
+				}
+				if !plain {
+					buf = append(buf, c)
+				}
+			case 'A' <= c && c <= 'Z':
+				if start < 0 {
+					start, plain = i, true
+				}
+				if plain {
+					buf, plain = append(buf[:0], text[start:i]...), false
+				}
+				buf = append(buf, c+'a'-'A')
+			default:
+				flush(i)
+			}
+			i++
 			continue
 		}
-		flush()
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start, plain = i, true
+			}
+			if plain {
+				buf, plain = append(buf[:0], text[start:i]...), false
+			}
+			buf = foldAppend(buf, r)
+		} else {
+			flush(i)
+		}
+		i += n
 	}
-	flush()
+	flush(len(text))
 }
 
 // stem returns the Snowball stem of a folded word in lang ("de" or "en").
@@ -441,16 +482,6 @@ func namesOf(text string, n int) []bool {
 // still letting compounds and cognates share most of their grams.
 const ngramSize = 4
 
-// ngrams calls fn with the character n-grams of each folded, non-stop word
-// of text.
-func ngrams(text string, fn func(g string)) {
-	words(text, func(w string) {
-		if !stopWords[w] {
-			wordGrams(w, fn)
-		}
-	})
-}
-
 // wordGrams calls fn with the n-grams of one folded word padded with "_" at
 // both ends; a word shorter than the n-gram gives itself, padded.
 func wordGrams(w string, fn func(g string)) {
@@ -464,6 +495,26 @@ func paddedGrams(padded string, fn func(g string)) {
 	idx := offs[:0]
 	for i := range padded {
 		idx = append(idx, i)
+	}
+	if len(idx) <= ngramSize {
+		fn(padded)
+		return
+	}
+	idx = append(idx, len(padded))
+	for i := 0; i+ngramSize < len(idx); i++ {
+		fn(padded[idx[i]:idx[i+ngramSize]])
+	}
+}
+
+// paddedGramBytes is paddedGrams of a padded word in a reused buffer; the
+// grams it passes are only valid during the call.
+func paddedGramBytes(padded []byte, fn func(g []byte)) {
+	var offs [64]int
+	idx := offs[:0]
+	for i := 0; i < len(padded); {
+		idx = append(idx, i)
+		_, n := utf8.DecodeRune(padded[i:])
+		i += n
 	}
 	if len(idx) <= ngramSize {
 		fn(padded)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -87,19 +86,45 @@ type fieldBuilder struct {
 	ids      map[string]int32
 	postings [][]posting
 	lens     []int
-	counts   map[int32]float32
+	// counts is the current passage's count per term id, touched the ids
+	// it has: slices, not a map, as the index is built term by term.
+	counts  []float32
+	touched []int32
 }
 
 func newFieldBuilder(n int) *fieldBuilder {
-	return &fieldBuilder{ids: map[string]int32{}, lens: make([]int, 0, n), counts: map[int32]float32{}}
+	return &fieldBuilder{ids: map[string]int32{}, lens: make([]int, 0, n)}
 }
 
 func (fb *fieldBuilder) add(term string) {
 	id, ok := fb.ids[term]
 	if !ok {
-		id = int32(len(fb.postings))
-		fb.ids[term] = id
-		fb.postings = append(fb.postings, nil)
+		id = fb.newTerm(term)
+	}
+	fb.count(id)
+}
+
+// addBytes is add of a term in a reused buffer: the string is only made
+// for a term not seen before.
+func (fb *fieldBuilder) addBytes(term []byte) {
+	id, ok := fb.ids[string(term)]
+	if !ok {
+		id = fb.newTerm(string(term))
+	}
+	fb.count(id)
+}
+
+func (fb *fieldBuilder) newTerm(term string) int32 {
+	id := int32(len(fb.postings))
+	fb.ids[term] = id
+	fb.postings = append(fb.postings, nil)
+	fb.counts = append(fb.counts, 0)
+	return id
+}
+
+func (fb *fieldBuilder) count(id int32) {
+	if fb.counts[id] == 0 {
+		fb.touched = append(fb.touched, id)
 	}
 	fb.counts[id]++
 }
@@ -107,11 +132,13 @@ func (fb *fieldBuilder) add(term string) {
 // endDoc closes the current passage's terms as document doc.
 func (fb *fieldBuilder) endDoc(doc int32) {
 	n := 0
-	for id, c := range fb.counts {
+	for _, id := range fb.touched {
+		c := fb.counts[id]
 		fb.postings[id] = append(fb.postings[id], posting{doc, c})
 		n += int(c)
-		delete(fb.counts, id)
+		fb.counts[id] = 0
 	}
+	fb.touched = fb.touched[:0]
 	fb.lens = append(fb.lens, n)
 }
 
@@ -130,9 +157,10 @@ func (fb *fieldBuilder) build() field {
 		f.norm[i] = float32(bm25K1 * (1 - bm25B + bm25B*float64(l)/avg))
 	}
 	for id, p := range fb.postings {
-		// Postings were appended from a map: order them by passage so scoring
-		// visits memory in order and ties break the same way every run.
-		sort.Slice(p, func(a, b int) bool { return p[a].doc < p[b].doc })
+		// Postings are appended passage by passage, so this finds them in
+		// order; it keeps scoring visiting memory in order and ties breaking
+		// the same way every run should endDoc ever be called out of order.
+		slices.SortFunc(p, func(a, b posting) int { return cmp.Compare(a.doc, b.doc) })
 		df := float64(len(p))
 		f.idf[id] = float32(math.Log(1 + (float64(n)-df+0.5)/(df+0.5)))
 	}
@@ -161,6 +189,7 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 	}
 	split := newDecompounder(ix.vocab) // caches the split of each word while indexing
 	lex, gram, head := newFieldBuilder(len(ps)), newFieldBuilder(len(ps)), newFieldBuilder(len(ps))
+	var pad []byte // a word padded for its n-grams (see wordGrams), reused
 	for i, p := range ps {
 		s := byID[p.Story]
 		addStems := func(fb *fieldBuilder, text string) {
@@ -178,7 +207,13 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 		text := p.Section + "\n" + p.Text
 		addStems(lex, text)
 		addStems(head, p.Section+"\n"+s.Title)
-		ngrams(text, gram.add)
+		// The n-grams of each folded non-stop word (see wordGrams).
+		words(text, func(w string) {
+			if !stopWords[w] {
+				pad = append(append(append(pad[:0], '_'), w...), '_')
+				paddedGramBytes(pad, gram.addBytes)
+			}
+		})
 		lex.endDoc(int32(i))
 		gram.endDoc(int32(i))
 		head.endDoc(int32(i))
