@@ -36,6 +36,21 @@ func (ix *Index) rankConcepts(sc *scratch, f *field, concepts []concept, story s
 		}
 		df = min(df, n)
 		idf := float32(math.Log(1 + (n-df+0.5)/(df+0.5)))
+		if len(tfp.ids) == 1 {
+			// One term (most concepts: a word's own stem): its weighted
+			// frequency per passage is w·tf of its one posting, so the
+			// passages are scored straight from the postings, with the
+			// same float32 arithmetic as below but one pass fewer.
+			w := tfp.weights[0]
+			for _, p := range f.postings[tfp.ids[0]] {
+				ctf := w * p.tf // 0 + w·tf below, exactly: the product is positive
+				if sc.acc[p.doc] == 0 {
+					sc.touched = append(sc.touched, p.doc)
+				}
+				sc.acc[p.doc] += idf * ctf * (bm25K1 + 1) / (ctf + f.norm[p.doc])
+			}
+			continue
+		}
 		tfp.docs = tfp.docs[:0]
 		for i, id := range tfp.ids {
 			w := tfp.weights[i]
