@@ -256,6 +256,11 @@ type queryAnalyzer struct {
 	// rather than one a word. A Builder never changes bytes it has handed
 	// out, so earlier grams stay valid as it grows.
 	padded strings.Builder
+	// ws, names and wt are buffers kept for the next question (see
+	// analyzerPool): its words, which are names, and its concepts' terms.
+	ws    []string
+	names []bool
+	wt    []weightedTerm
 }
 
 // grams adds the n-grams of w (see wordGrams) to the question's.
@@ -285,7 +290,9 @@ func (a *queryAnalyzer) own(t string) {
 	a.flat(t)
 	if a.seen[t]&seenOwn == 0 {
 		a.seen[t] |= seenOwn
-		a.qa.concepts = append(a.qa.concepts, concept{{t, 1}})
+		c := a.carve(1)[:1:1] // a concept of one term: full, so add would move it
+		c[0] = weightedTerm{t, 1}
+		a.qa.concepts = append(a.qa.concepts, c)
 	}
 }
 
@@ -350,27 +357,50 @@ func (a *queryAnalyzer) addPart(part string) { a.c.add(stem(part, "de"), a.weigh
 // translations (see translationsOf) are one concept beside its own stems, and
 // so are those of a phrase the dictionary knows ("fall asleep").
 func analyzeQuery(text string, split func(w string, fn func(part string))) queryAnalysis {
+	var a queryAnalyzer
+	a.analyze(text, split)
+	return a.qa
+}
+
+// analyzerPool keeps queryAnalyzers for Index searches, whose analysis is
+// dead once the search has ranked: their maps and slices are reused rather
+// than made again for every question (BenchmarkSearchDefaultStory).
+var analyzerPool = sync.Pool{New: func() any { return new(queryAnalyzer) }}
+
+// analyze is analyzeQuery into a, whose buffers it reuses: a.qa is valid
+// until a is used again.
+func (a *queryAnalyzer) analyze(text string, split func(w string, fn func(part string))) {
 	english := DetectLanguage(text) == "en"
-	ws := make([]string, 0, 16)
+	ws := a.ws[:0]
 	words(text, func(w string) { ws = append(ws, w) })
-	a := queryAnalyzer{
-		split:       split,
-		seen:        make(map[string]uint8, 4*len(ws)),
-		seenConcept: make(map[[2]string]bool, len(ws)),
+	a.ws = ws
+	a.split = split
+	if a.seen == nil {
+		a.seen = make(map[string]uint8, 4*len(ws))
+		a.seenConcept = make(map[[2]string]bool, len(ws))
+	} else {
+		clear(a.seen)
+		clear(a.seenConcept)
 	}
-	a.qa.english = english
+	a.qa = queryAnalysis{
+		english:  english,
+		terms:    slices.Grow(a.qa.terms[:0], 4*len(ws)),
+		concepts: slices.Grow(a.qa.concepts[:0], 3*len(ws)),
+		grams:    slices.Grow(a.qa.grams[:0], 8*len(ws)),
+		content:  slices.Grow(a.qa.content[:0], len(ws)),
+	}
+	a.wt = a.wt[:0]
+	a.padded = strings.Builder{} // the grams of the last question may live on
 	a.padded.Grow(8 * len(text))
-	a.qa.terms = make([]string, 0, 4*len(ws))
-	a.qa.concepts = make([]concept, 0, 3*len(ws))
-	a.qa.grams = make([]string, 0, 8*len(ws))
-	a.qa.content = make([]contentWord, 0, len(ws))
-	names := namesOf(text, len(ws))
+	a.names = namesOf(text, a.names[:0], len(ws))
+	names := a.names
 	for i, w := range ws {
 		if stopWords[w] {
 			continue
 		}
 		a.qa.words++
-		cw := contentWord{word: w}
+		a.qa.content = append(a.qa.content, contentWord{word: w})
+		cw := &a.qa.content[len(a.qa.content)-1]
 		// The word's own stems and parts are each a concept of their own, as
 		// a plain BM25 query has them; its translations together are one.
 		for l, lang := range [2]string{"de", "en"} {
@@ -379,13 +409,12 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 			cw.stems[l] = t
 		}
 		if split != nil {
-			a.cw, a.np = &cw, 0
+			a.cw, a.np = cw, 0
 			split(w, a.ownPart)
 			a.cw = nil
 		}
 		a.grams(w)
 		if a.seenConcept[cw.stems] {
-			a.qa.content = append(a.qa.content, cw)
 			continue // the same word again ("Roadster … Roadsters") counts once
 		}
 		a.seenConcept[cw.stems] = true
@@ -393,8 +422,7 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 		if !names[i] {
 			cw.ts, cw.tsOK = ts, true
 		}
-		a.qa.content = append(a.qa.content, cw)
-		c := make(concept, 0, 2*len(ts))
+		c := a.carve(len(ts))
 		a.addTranslations(&c, ts)
 		if len(c) > 0 {
 			a.qa.concepts = append(a.qa.concepts, c)
@@ -406,14 +434,30 @@ func analyzeQuery(text string, split func(w string, fn func(part string))) query
 				continue
 			}
 			if ts := translationsOf(ws[i:i+n], english && !names[i]); ts != nil {
-				pc := make(concept, 0, 2*len(ts))
+				pc := a.carve(len(ts))
 				a.addTranslations(&pc, ts)
 				a.qa.concepts = append(a.qa.concepts, pc)
 				break
 			}
 		}
 	}
-	return a.qa
+	a.split = nil // a pooled analyzer must not keep an Index alive
+}
+
+// carve returns an empty concept with room for the terms of n
+// translations (each gives up to two stems and two compound parts), cut
+// from a's shared buffer; a concept that outgrows it moves out on append.
+func (a *queryAnalyzer) carve(n int) concept {
+	n *= 4
+	if n == 0 {
+		return nil
+	}
+	if cap(a.wt)-len(a.wt) < n {
+		a.wt = make([]weightedTerm, 0, max(2*cap(a.wt), n, 64))
+	}
+	l := len(a.wt)
+	a.wt = a.wt[:l+n]
+	return a.wt[l : l : l+n]
 }
 
 // translationsOf returns the German translations of a folded question word
@@ -454,9 +498,11 @@ const minDictionaryWord = 3
 // namesOf marks, by position among text's words, the capitalized words that
 // do not begin a sentence: in an English question these are names ("What
 // did Musk say?"), which the dictionary would translate as words (Moschus).
-// n is how many words text has (words counts them the same way).
-func namesOf(text string, n int) []bool {
-	names := make([]bool, n)
+// n is how many words text has (words counts them the same way); names is
+// a buffer to reuse.
+func namesOf(text string, names []bool, n int) []bool {
+	names = slices.Grow(names[:0], n)[:n]
+	clear(names)
 	i, inWord, sentenceStart := 0, false, true
 	for _, r := range text {
 		letter := unicode.IsLetter(r) || unicode.IsDigit(r)

@@ -355,7 +355,10 @@ func (ix *Index) resetFused(sc *scratch) {
 func (ix *Index) signals(ctx context.Context, sc *scratch, question string, opts SearchOptions, depth int) ([numSignals][]scored, float64, error) {
 	var lists [numSignals][]scored
 	on := func(s signal) bool { return opts.only == nil || opts.only[s] }
-	qa := analyzeQuery(question, ix.splitCompound)
+	a := analyzerPool.Get().(*queryAnalyzer)
+	defer analyzerPool.Put(a)
+	a.analyze(question, ix.splitCompound)
+	qa := &a.qa
 	if on(sigLexical) {
 		lists[sigLexical] = ix.rankConcepts(sc, &ix.lex, qa.concepts, opts.Story, depth)
 	}
@@ -376,7 +379,7 @@ func (ix *Index) signals(ctx context.Context, sc *scratch, question string, opts
 	}
 	known := 1.0
 	if opts.only == nil {
-		known = ix.knownShare(&qa, &ix.lex, &ix.head)
+		known = ix.knownShare(qa, &ix.lex, &ix.head)
 	}
 	return lists, known, nil
 }
