@@ -321,6 +321,15 @@ func (c *Client) Stream(ctx context.Context, r Request, onDelta DeltaFunc) (Resp
 					}
 				}
 			}
+			// A caller that has had enough (onDelta cancelled ctx: the
+			// answer passed its bound) stops reading here; Recv alone
+			// would go on returning what the connection had buffered.
+			if err := actx.Err(); err != nil {
+				if delivered {
+					return afterDelta{err}
+				}
+				return err
+			}
 		}
 	}, func(msg string) bool { return c.adapt(&req, msg) }, &billed)
 	out.Content = content.String()
