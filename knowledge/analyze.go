@@ -413,6 +413,9 @@ func (a *queryAnalyzer) analyze(text string, split func(w string, fn func(part s
 			split(w, a.ownPart)
 			a.cw = nil
 		}
+		if inf := participleInfinitive(w); inf != "" {
+			a.own(stem(inf, "de"))
+		}
 		a.grams(w)
 		if a.seenConcept[cw.stems] {
 			continue // the same word again ("Roadster … Roadsters") counts once
