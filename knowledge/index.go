@@ -42,7 +42,15 @@ type Index struct {
 	vocab  map[string]bool
 	embed  EmbedFunc
 	fusion fusion
-	pool   sync.Pool // *scratch
+	// lang is each story's language by story ID: how its sentences are
+	// stemmed when the question's words are looked for in them.
+	lang map[string]string
+	// sentTerms are each passage's sentences as term ids (see
+	// sentenceTerms), docOf each passage's place in passages: what
+	// addProximity reads.
+	sentTerms [][]int32
+	docOf     map[*Passage]int32
+	pool      sync.Pool // *scratch
 }
 
 // Result is one ranked passage.
@@ -177,10 +185,12 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 		}
 	}
 	byID := map[string]*Story{}
+	lang := map[string]string{}
 	for _, s := range stories {
 		byID[s.ID] = s
+		lang[s.ID] = s.Language
 	}
-	ix := &Index{passages: ps, embed: opts.Embed, vocab: map[string]bool{}, fusion: defaultFusion}
+	ix := &Index{passages: ps, embed: opts.Embed, vocab: map[string]bool{}, fusion: defaultFusion, lang: lang}
 	if opts.EmbedQuery != nil {
 		ix.embed = opts.EmbedQuery
 	}
@@ -219,6 +229,13 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 		head.endDoc(int32(i))
 	}
 	ix.lex, ix.gram, ix.head = lex.build(), gram.build(), head.build()
+	ix.sentTerms, ix.docOf = make([][]int32, len(ps)), make(map[*Passage]int32, len(ps))
+	var st []int32
+	for i, p := range ps {
+		st = sentenceTerms(p, byID[p.Story].Language, &ix.lex, st[:0])
+		ix.sentTerms[i] = slices.Clone(st)
+		ix.docOf[p] = int32(i)
+	}
 	if len(ps) >= minPassagesForCommon {
 		ix.gram.common = make([]bool, len(ix.gram.postings))
 		for id, p := range ix.gram.postings {
@@ -276,6 +293,10 @@ type scratch struct {
 	fusedAt  []int32
 	fused    []Result
 	fusedDoc []int32 // the passage of each of fused
+	// prox are the phrasings of the search as addProximity reads them,
+	// their ids in proxIDs.
+	prox    []proximityQuery
+	proxIDs []int32
 }
 
 type scored struct {
@@ -309,6 +330,7 @@ func (ix *Index) SearchAll(ctx context.Context, queries []string, opts SearchOpt
 		sc.fusedAt = make([]int32, len(ix.passages))
 	}
 	sc.fused, sc.fusedDoc = sc.fused[:0], sc.fusedDoc[:0]
+	sc.prox, sc.proxIDs = sc.prox[:0], slices.Grow(sc.proxIDs[:0], 16*len(queries))
 	for _, q := range queries {
 		lists, known, err := ix.signals(ctx, sc, q, opts, depth)
 		if err != nil {
@@ -320,21 +342,10 @@ func (ix *Index) SearchAll(ctx context.Context, queries []string, opts SearchOpt
 
 	out := slices.Clone(sc.fused)
 	ix.resetFused(sc)
-	// A total order (passages differ in story or start), so the result does
-	// not depend on the order fused was filled in.
-	slices.SortFunc(out, func(a, b Result) int {
-		if a.Score != b.Score {
-			return cmp.Compare(b.Score, a.Score)
-		}
-		if a.Lexical != b.Lexical {
-			return cmp.Compare(b.Lexical, a.Lexical)
-		}
-		pa, pb := a.Passage, b.Passage
-		if pa.Story != pb.Story {
-			return strings.Compare(pa.Story, pb.Story)
-		}
-		return cmp.Compare(pa.Span.Start, pb.Span.Start)
-	})
+	sortResults(out)
+	if opts.only == nil {
+		ix.addProximity(sc.prox, out)
+	}
 	if len(out) > k {
 		out = out[:k]
 	}
@@ -359,6 +370,11 @@ func (ix *Index) signals(ctx context.Context, sc *scratch, question string, opts
 	defer analyzerPool.Put(a)
 	a.analyze(question, ix.splitCompound)
 	qa := &a.qa
+	if opts.only == nil {
+		var pq proximityQuery
+		sc.proxIDs, pq = proximityQueryOf(qa, &ix.lex, sc.proxIDs)
+		sc.prox = append(sc.prox, pq)
+	}
 	if on(sigLexical) {
 		lists[sigLexical] = ix.rankConcepts(sc, &ix.lex, qa.concepts, opts.Story, depth)
 	}
@@ -560,4 +576,22 @@ func (ix *Index) splitCompound(w string, fn func(part string)) {
 			fn(x)
 		}
 	}
+}
+
+func sortResults(out []Result) {
+	// A total order (passages differ in story or start), so the result does
+	// not depend on the order fused was filled in.
+	slices.SortFunc(out, func(a, b Result) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		if a.Lexical != b.Lexical {
+			return cmp.Compare(b.Lexical, a.Lexical)
+		}
+		pa, pb := a.Passage, b.Passage
+		if pa.Story != pb.Story {
+			return strings.Compare(pa.Story, pb.Story)
+		}
+		return cmp.Compare(pa.Span.Start, pb.Span.Start)
+	})
 }
