@@ -285,13 +285,33 @@ func (a *queryAnalyzer) flat(t string) {
 	}
 }
 
+// frameWeight is how much a frame word ("Jahr", "gibt", "happened", see
+// frameWords) counts as a concept of its own, against 1 for a word that says
+// what the question is about: a story that answers "In welchem Jahr …" need
+// not say "Jahr", and one that says it often is not the more likely answer.
+// Measured on the general development set only: 0.3 and 0.5 each lifted
+// English recall@1 from 0.50 to 0.52, German unchanged; 0.15 and 0.7 gained
+// nothing, and 0 lost a German question.
+const frameWeight = 0.5
+
+// weightOf is the weight of a question word's own stems.
+func weightOf(w string) float32 {
+	if frameWords[w] {
+		return frameWeight
+	}
+	return 1
+}
+
 // own adds t as a term of the question and as a concept of its own.
-func (a *queryAnalyzer) own(t string) {
+func (a *queryAnalyzer) own(t string) { a.ownWeighted(t, 1) }
+
+// ownWeighted is own with the concept's weight.
+func (a *queryAnalyzer) ownWeighted(t string, w float32) {
 	a.flat(t)
 	if a.seen[t]&seenOwn == 0 {
 		a.seen[t] |= seenOwn
 		c := a.carve(1)[:1:1] // a concept of one term: full, so add would move it
-		c[0] = weightedTerm{t, 1}
+		c[0] = weightedTerm{t, w}
 		a.qa.concepts = append(a.qa.concepts, c)
 	}
 }
@@ -405,7 +425,7 @@ func (a *queryAnalyzer) analyze(text string, split func(w string, fn func(part s
 		// a plain BM25 query has them; its translations together are one.
 		for l, lang := range [2]string{"de", "en"} {
 			t := stem(w, lang)
-			a.own(t)
+			a.ownWeighted(t, weightOf(w))
 			cw.stems[l] = t
 		}
 		if split != nil {
