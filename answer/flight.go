@@ -64,3 +64,42 @@ func (f *LocalFlight) Do(ctx context.Context, key string, fn func(ctx context.Co
 		return nil, ctx.Err()
 	}
 }
+
+// computed is what a merged computation hands every caller: the value and
+// what it cost.
+type computed[T any] struct {
+	v     T
+	usage Usage
+}
+
+// cachedOnce returns the value cached under kind/key, or computes it once
+// for every caller asking at the same time (e.flight) and caches it. The
+// cache is read again inside the merged work: a computation merged
+// elsewhere (another replica, with a shared flight) may have finished in
+// between. usage is what the computation cost, zero when the value came
+// from the cache. Callers sharing one computation share its value: copy
+// before changing it.
+func cachedOnce[T any](ctx context.Context, e *Engine, kind, key string, compute func(context.Context) (T, Usage, error)) (v T, usage Usage, err error) {
+	if e.cache.get(kind, key, &v) {
+		return v, Usage{}, nil
+	}
+	r, err := e.flight.Do(ctx, kind+"/"+key, func(ctx context.Context) (any, error) {
+		var again T
+		if e.cache.get(kind, key, &again) {
+			return computed[T]{v: again}, nil
+		}
+		v, usage, err := compute(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.cache.put(kind, key, v); err != nil {
+			e.log.Warn(kind+": cannot cache", "err", err)
+		}
+		return computed[T]{v, usage}, nil
+	})
+	if err != nil {
+		return v, Usage{}, err
+	}
+	c := r.(computed[T])
+	return c.v, c.usage, nil
+}

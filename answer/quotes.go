@@ -60,33 +60,17 @@ func (e *Engine) Quotes(ctx context.Context, req QuoteRequest) (*Quotes, error) 
 	}
 	n := min(len(found), maxQuotesWithContext)
 	key := cacheKey("quotes", s.Version, lang, e.model.Model(), quoteKey(found[:n]))
-	var notes []quoteNote
-	if !e.cache.get("quotes", key, &notes) {
-		v, err := e.flight.Do(ctx, "quotes/"+key, func(ctx context.Context) (any, error) {
-			var r quoteResult
-			if e.cache.get("quotes", key, &r.notes) {
-				return r, nil // a merged computation finished in between
-			}
-			var err error
-			r.notes, r.usage, err = e.quoteNotes(ctx, s, lang, found[:n])
-			if err != nil {
-				return nil, err
-			}
-			if err := e.cache.put("quotes", key, r.notes); err != nil {
-				e.log.Warn("quotes: cannot cache", "err", err)
-			}
-			return r, nil
-		})
-		if errors.Is(err, errBudgetSpent) {
-			out.Note = joinNotes(out.Note, textsFor(lang).budgetSpent)
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		r := v.(quoteResult)
-		notes, out.Usage = r.notes, r.usage
+	notes, usage, err := cachedOnce(ctx, e, "quotes", key, func(ctx context.Context) ([]quoteNote, Usage, error) {
+		return e.quoteNotes(ctx, s, lang, found[:n])
+	})
+	if errors.Is(err, errBudgetSpent) {
+		out.Note = joinNotes(out.Note, textsFor(lang).budgetSpent)
+		return out, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	out.Usage = usage
 	out.Mode = ModeLLM
 	for _, nt := range notes {
 		if nt.N < 1 || nt.N > n {
@@ -101,12 +85,6 @@ func (e *Engine) Quotes(ctx context.Context, req QuoteRequest) (*Quotes, error) 
 		}
 	}
 	return out, nil
-}
-
-// quoteResult is what a merged quotation-context computation hands every waiter.
-type quoteResult struct {
-	notes []quoteNote
-	usage Usage
 }
 
 // quoteMaxTokens bounds the model's reply: context and translation for

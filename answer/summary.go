@@ -39,25 +39,12 @@ func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, err
 		return e.offlineSummary(s, length, textsFor(lang).offlineSummary), nil
 	}
 	key := cacheKey("summary", s.Version, lang, length, e.model.Model(), strconv.Itoa(e.opts.ContextTokens))
-	var cached Summary
-	if e.cache.get("summary", key, &cached) {
-		cached.Usage = Usage{}
-		return &cached, nil
-	}
-	v, err := e.flight.Do(ctx, "summary/"+key, func(ctx context.Context) (any, error) {
-		var again Summary
-		if e.cache.get("summary", key, &again) {
-			again.Usage = Usage{}
-			return &again, nil // a merged computation finished in between
-		}
+	v, usage, err := cachedOnce(ctx, e, "summary", key, func(ctx context.Context) (*Summary, Usage, error) {
 		out, err := e.modelSummary(ctx, s, lang, length)
 		if err != nil {
-			return nil, err
+			return nil, Usage{}, err
 		}
-		if err := e.cache.put("summary", key, out); err != nil {
-			e.log.Warn("summary: cannot cache", "err", err)
-		}
-		return out, nil
+		return out, out.Usage, nil
 	})
 	if errors.Is(err, errBudgetSpent) {
 		return e.offlineSummary(s, length, textsFor(lang).budgetSpent), nil
@@ -65,7 +52,8 @@ func (e *Engine) Summary(ctx context.Context, req SummaryRequest) (*Summary, err
 	if err != nil {
 		return nil, err
 	}
-	out := *v.(*Summary) // each caller its own copy
+	out := *v // each caller its own copy
+	out.Usage = usage
 	return &out, nil
 }
 

@@ -69,25 +69,12 @@ func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (*Timeline, 
 		return boundTimeline(e.offlineTimeline(s, lang, textsFor(lang).offlineTimeline), lang), nil
 	}
 	key := cacheKey("timeline", s.Version, lang, e.model.Model(), strconv.Itoa(e.opts.ContextTokens))
-	var cached Timeline
-	if e.cache.get("timeline", key, &cached) {
-		cached.Usage = Usage{}
-		return &cached, nil
-	}
-	v, err := e.flight.Do(ctx, "timeline/"+key, func(ctx context.Context) (any, error) {
-		var again Timeline
-		if e.cache.get("timeline", key, &again) {
-			again.Usage = Usage{}
-			return &again, nil // a merged computation finished in between
-		}
+	v, usage, err := cachedOnce(ctx, e, "timeline", key, func(ctx context.Context) (*Timeline, Usage, error) {
 		t, err := e.modelTimeline(ctx, s, lang)
 		if err != nil {
-			return nil, err
+			return nil, Usage{}, err
 		}
-		if err := e.cache.put("timeline", key, t); err != nil {
-			e.log.Warn("timeline: cannot cache", "err", err)
-		}
-		return t, nil
+		return t, t.Usage, nil
 	})
 	if errors.Is(err, errBudgetSpent) {
 		return boundTimeline(e.offlineTimeline(s, lang, textsFor(lang).budgetSpent), lang), nil
@@ -95,7 +82,8 @@ func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (*Timeline, 
 	if err != nil {
 		return nil, err
 	}
-	t := *v.(*Timeline) // each caller its own copy
+	t := *v // each caller its own copy
+	t.Usage = usage
 	return &t, nil
 }
 
