@@ -70,14 +70,7 @@ func (ix *Index) rankConcepts(sc *scratch, f *field, concepts []concept, story s
 			sc.acc[d] += idf * ctf * (bm25K1 + 1) / (ctf + f.norm[d])
 		}
 	}
-	sc.ranked = sc.ranked[:0]
-	for _, d := range sc.touched {
-		if story == "" || ix.passages[d].Story == story {
-			sc.ranked = append(sc.ranked, scored{d, sc.acc[d]})
-		}
-		sc.acc[d] = 0
-	}
-	return topScored(sc.ranked, depth)
+	return ix.topTouched(sc, story, depth)
 }
 
 // conceptTF is rankConcepts' working memory: a concept's term frequency per

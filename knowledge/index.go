@@ -433,6 +433,13 @@ func (ix *Index) rank(sc *scratch, f *field, terms []string, story string, depth
 			sc.acc[p.doc] += idf * p.tf * (bm25K1 + 1) / (p.tf + f.norm[p.doc])
 		}
 	}
+	return ix.topTouched(sc, story, depth)
+}
+
+// topTouched is the best depth of the passages a BM25 pass scored (of
+// story only, when one is named), and leaves the scratch scores at zero
+// for the next pass. sc.touched is reset by the pass that fills it.
+func (ix *Index) topTouched(sc *scratch, story string, depth int) []scored {
 	sc.ranked = sc.ranked[:0]
 	for _, d := range sc.touched {
 		if story == "" || ix.passages[d].Story == story {
