@@ -138,6 +138,12 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	// words the answer does not cover yet (a question may ask two things).
 	covered := map[string]bool{}
 	inGroup := map[storySentence]bool{}
+	pick := func(c candidate) {
+		x := storySentence{c.p, c.p.Sentences[c.i]}
+		picked = append(picked, x)
+		inGroup[x] = true
+		length += x.span.End - x.span.Start
+	}
 	for _, x := range picked {
 		inGroup[x] = true
 		for _, m := range aq.Matches(s.Text[x.span.Start:x.span.End], s.Language) {
@@ -158,10 +164,7 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 			break
 		}
 		c := cands[bj]
-		x := storySentence{c.p, c.p.Sentences[c.i]}
-		picked = append(picked, x)
-		inGroup[x] = true
-		length += x.span.End - x.span.Start
+		pick(c)
 		for _, m := range c.matches {
 			covered[m.Stem] = true
 		}
@@ -190,11 +193,7 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		if bj < 0 {
 			break
 		}
-		c := cands[bj]
-		x := storySentence{c.p, c.p.Sentences[c.i]}
-		picked = append(picked, x)
-		inGroup[x] = true
-		length += x.span.End - x.span.Start
+		pick(cands[bj])
 	}
 	a.Answer, a.Citations = e.citeSentences(picked, "> ", "\n")
 	return a
