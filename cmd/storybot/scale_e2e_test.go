@@ -228,22 +228,30 @@ func (m *modelCalls) get(kind string) int {
 
 const e2eAnswer = "Altman reserved the Roadster in July 2018 [§2]."
 
-// TestScaleEndToEnd runs three `storybot serve --http` replicas behind a
-// round-robin balancer with one Redis, the fake Discord and the fake
-// OpenAI, and checks what must hold for the replicas together.
-func TestScaleEndToEnd(t *testing.T) {
+// scaleRig starts what the replicas of a scale test share: a Redis, the
+// fake Discord with the application's signing key, and the fake OpenAI
+// (whose replies the test sets) with a count of its calls. It skips in
+// -short mode: the tests start processes.
+func scaleRig(t *testing.T, token string) (*redistest.Server, *discordtest.Server, ed25519.PublicKey, ed25519.PrivateKey, *modelCalls, *openaitest.Server) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	rdb := redistest.Start(t)
-	const token = "scale-e2e-token-do-not-log"
 	dc := discordtest.Start(t, discordtest.Options{Token: token})
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := &modelCalls{n: map[string]int{}}
-	model := openaitest.New(t)
+	return rdb, dc, pub, priv, &modelCalls{n: map[string]int{}}, openaitest.New(t)
+}
+
+// TestScaleEndToEnd runs three `storybot serve --http` replicas behind a
+// round-robin balancer with one Redis, the fake Discord and the fake
+// OpenAI, and checks what must hold for the replicas together.
+func TestScaleEndToEnd(t *testing.T) {
+	const token = "scale-e2e-token-do-not-log"
+	rdb, dc, pub, priv, calls, model := scaleRig(t, token)
 	model.Reply(func(req openaiRequest) openaitest.Reply {
 		system := req.Messages[0].Content
 		switch {
@@ -524,18 +532,8 @@ func getBody(t *testing.T, url string, want int) string {
 // model call (the one reservation that may cross the budget); everyone is
 // answered, the others from the text with the budget note.
 func TestScaleSharedBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
-	rdb := redistest.Start(t)
 	const token = "scale-budget-token"
-	dc := discordtest.Start(t, discordtest.Options{Token: token})
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := &modelCalls{n: map[string]int{}}
-	model := openaitest.New(t)
+	rdb, dc, pub, priv, calls, model := scaleRig(t, token)
 	model.Reply(func(req openaiRequest) openaitest.Reply {
 		calls.add("any")
 		return openaitest.Reply{Content: e2eAnswer}
