@@ -68,6 +68,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		Version:           version,
 	}
 	shared.botOptions(&opts, rate)
+	bot.RouteDiscordgoLogs(log, c.cfg.DiscordToken)
 	b, err := bot.New(opts, e)
 	if err != nil {
 		return err
