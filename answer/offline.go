@@ -46,7 +46,9 @@ const (
 // states what the question asks for, filled with the next best sentences of
 // its story that state it, verbatim and cited. Stories that leave more of
 // the question unmentioned than another are not quoted (silentStories); when
-// none is left, the story does not say.
+// none is left, or when the question asks for a measure ("Wie breit …",
+// "How hot …") that no sentence on its subject gives in its units, the story
+// does not say.
 func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note string) *Answer {
 	t := textsFor(lang)
 	if note == "" {
@@ -55,6 +57,17 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	a := &Answer{Question: q, Language: lang, Mode: ModeOffline, Citations: []Citation{}, Note: note}
 	aq := knowledge.AnalyzeQuestion(q)
 	kind := knowledge.QuestionKind(q)
+	// states reports whether a sentence states what the question asks for:
+	// a number in the units of the measure it asks for, when it asks for
+	// one (knowledge.QuestionMeasure), or a thing of its kind.
+	measure := knowledge.QuestionMeasure(q)
+	states := func(s *knowledge.Story, sp knowledge.Span) bool {
+		if measure != knowledge.MeasureNone {
+			return s.StatesMeasure(sp, measure)
+		}
+		return s.States(sp, kind)
+	}
+	stated := false // a sentence on the question's subject states what it asks for
 	type candidate struct {
 		p       *knowledge.Passage
 		i       int // the sentence's index in its passage
@@ -79,8 +92,9 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 				continue
 			}
 			sc := sumWeights(ms, idf, nil) * (1 - rankDecay*float64(rank))
-			if kind != knowledge.AskOther && s.States(sp, kind) {
+			if kind != knowledge.AskOther && states(s, sp) {
 				sc *= kindBoost
+				stated = true
 			}
 			cands = append(cands, candidate{r.Passage, i, ms, sc})
 			best = max(best, sumWeights(ms, nil, nil))
@@ -100,6 +114,11 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	if best < 1 || len(cands) == 0 {
 		return abstain()
 	}
+	// A question for a measure ("Wie breit …") that no sentence on its
+	// subject answers in that measure's units: the story does not say.
+	if measure != knowledge.MeasureNone && !stated {
+		return abstain()
+	}
 	bi := 0
 	for i, c := range cands {
 		if c.score > cands[bi].score {
@@ -116,9 +135,9 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	}
 	// The neighbour that states what is asked, when the best one does not
 	// ("Im Juli 2018 …" after the sentence that names the reservation).
-	if kind != knowledge.AskOther && !s.States(sents[top.i], kind) {
+	if kind != knowledge.AskOther && !states(s, sents[top.i]) {
 		for _, n := range []int{top.i + 1, top.i - 1} {
-			if n >= 0 && n < len(sents) && s.States(sents[n], kind) {
+			if n >= 0 && n < len(sents) && states(s, sents[n]) {
 				if n < group[0] {
 					group = append([]int{n}, group...)
 				} else if n > group[len(group)-1] {
@@ -183,7 +202,7 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 			if inGroup[storySentence{c.p, c.p.Sentences[c.i]}] || c.score < share*top.score || c.p.Story != top.p.Story {
 				continue
 			}
-			if kind != knowledge.AskOther && !e.byID[c.p.Story].States(c.p.Sentences[c.i], kind) {
+			if kind != knowledge.AskOther && !states(e.byID[c.p.Story], c.p.Sentences[c.i]) {
 				continue
 			}
 			if bj < 0 || c.score > cands[bj].score {

@@ -185,3 +185,36 @@ func TestOfflineAnswerAbstainsWhenTheStoryDoesNotMentionTheQuestion(t *testing.T
 		}
 	}
 }
+
+// TestOfflineAnswerForAMeasure: a question for a measure is answered with
+// the sentence that gives it in its units, and when no sentence on the
+// subject does, the story does not say, however many other numbers it has.
+func TestOfflineAnswerForAMeasure(t *testing.T) {
+	const pool = "Das Freibad\n\n" +
+		"Das Sportbecken des Freibads ist 50 Meter lang und hat acht Bahnen. " +
+		"Das Wasser im Sportbecken wird mit Sonnenenergie geheizt. " +
+		"Im vergangenen Sommer kamen 41.000 Gäste."
+	for _, c := range []struct {
+		story, q, want string // want "": abstain
+	}{
+		{pool, "Wie warm ist das Wasser im Sportbecken?", ""},
+		{pool, "What temperature does the water in the pool have?", ""},
+		{pool + " Das Wasser im Sportbecken hat 24 Grad.", "Wie warm ist das Wasser im Sportbecken?", "hat 24 Grad"},
+		{pool, "Wie lang ist das Sportbecken?", "50 Meter lang"},
+		{pool, "Wie teuer ist eine Eintrittskarte für das Freibad?", ""},
+		{pool + " Eine Eintrittskarte kostet 4,50 Euro.", "Wie teuer ist eine Eintrittskarte für das Freibad?", "4,50 Euro"},
+	} {
+		e := offlineEngine(t, parseStory(t, "freibad", c.story))
+		a, err := e.Ask(context.Background(), AskRequest{Question: c.q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sents := sentences(a.Answer)
+		switch {
+		case c.want == "" && len(a.Citations) > 0:
+			t.Errorf("%q: answer %q, want the story does not say", c.q, a.Answer)
+		case c.want != "" && (len(sents) == 0 || !strings.Contains(sents[0], c.want)):
+			t.Errorf("%q: answer %q, want it to open with %q", c.q, a.Answer, c.want)
+		}
+	}
+}

@@ -210,12 +210,12 @@ var floors = map[string]map[string]float64{
 	"dev.json": {
 		"de.recall1": 0.80, "de.recall5": 1.00, "de.facts": 0.84,
 		"en.recall1": 0.51, "en.recall5": 0.86, "en.facts": 0.55,
-		"abstention": 0.04,
+		"abstention": 0.19,
 	},
 	"test.json": {
-		"de.recall1": 0.78, "de.recall5": 0.95, "de.facts": 0.74,
-		"en.recall1": 0.59, "en.recall5": 0.86, "en.facts": 0.71,
-		"abstention": 0.03,
+		"de.recall1": 0.78, "de.recall5": 0.95, "de.facts": 0.72,
+		"en.recall1": 0.59, "en.recall5": 0.86, "en.facts": 0.72,
+		"abstention": 0.12,
 	},
 }
 

@@ -102,3 +102,59 @@ func TestRefersBack(t *testing.T) {
 		}
 	}
 }
+
+func TestQuestionMeasure(t *testing.T) {
+	for q, want := range map[string]Measure{
+		"Wie warm ist das Wasser?":                    MeasureTemperature,
+		"What temperature should the oven be set to?": MeasureTemperature,
+		"Wie breit ist der Fluss an der Mündung?":     MeasureLength,
+		"How deep is the lake?":                       MeasureLength,
+		"Wie lang ist der Radweg?":                    MeasureLength,
+		"Wie schwer ist die Glocke?":                  MeasureWeight,
+		"What did the remodelling cost?":              MeasureMoney,
+		"Wie viel Geld spendeten die Förderer?":       MeasureMoney,
+		// Cues that may ask for several measures, and amounts of things.
+		"Wie lange dauert der Bau?":            MeasureNone,
+		"How long is the river?":               MeasureNone,
+		"Wie hoch war die Vorreservierung?":    MeasureNone,
+		"Wie viele Mitglieder hat der Verein?": MeasureNone,
+		// Not an amount question at all.
+		"Warum ist das Wasser so warm?": MeasureNone,
+	} {
+		if got := QuestionMeasure(q); got != want {
+			t.Errorf("QuestionMeasure(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+func TestStatesMeasure(t *testing.T) {
+	s, err := Parse("t", "test", []byte("Titel\n\n"+
+		"Die Sellach ist 92 Kilometer lang. "+ // 0 length
+		"Das Wasser hat 24 Grad. "+ // 1 temperature
+		"Die Sanierung kostet 14,8 Millionen Euro. "+ // 2 money
+		"Die Glocke wiegt zwei Tonnen. "+ // 3 weight
+		"Die Milch darf höchstens 37 °C warm sein. "+ // 4 temperature by sign
+		"Der Verein hat 412 Mitglieder und einen Meter Schnee. "+ // 5 no number right before a unit
+		"Im Jahr 2024 kamen 300 Gäste."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sents := s.Passages[0].Sentences
+	for _, c := range []struct {
+		i    int
+		m    Measure
+		want bool
+	}{
+		{0, MeasureLength, true}, {0, MeasureTemperature, false},
+		{1, MeasureTemperature, true}, {1, MeasureLength, false},
+		{2, MeasureMoney, true},
+		{3, MeasureWeight, true},
+		{4, MeasureTemperature, true},
+		{5, MeasureLength, false},
+		{6, MeasureMoney, false}, {6, MeasureLength, false},
+	} {
+		if got := s.StatesMeasure(sents[c.i], c.m); got != c.want {
+			t.Errorf("sentence %d %q, measure %v: %v, want %v", c.i, s.Text[sents[c.i].Start:sents[c.i].End], c.m, got, c.want)
+		}
+	}
+}

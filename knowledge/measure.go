@@ -1,0 +1,106 @@
+package knowledge
+
+import "strings"
+
+// A question that asks for a measure ("Wie breit …", "How hot …", "What did
+// it cost") is answered only by a sentence that gives a number in that
+// measure's units: "92 Kilometer", "37 Grad", "14,8 Millionen Euro". A
+// story whose sentences on the subject give none does not say, however many
+// other numbers they hold; an offline answer then says so.
+
+// Measure is the kind of quantity a question asks for.
+type Measure int
+
+const (
+	MeasureNone        Measure = iota
+	MeasureTemperature         // wie warm, how hot, what temperature
+	MeasureLength              // wie breit, how deep, how far, what length
+	MeasureWeight              // wie schwer, how heavy
+	MeasureMoney               // wie teuer, what did it cost, how much money
+)
+
+// measureCues are the words of a question (folded; two words are "a b")
+// that ask for a measure. Only cues that ask for nothing else: "how long"
+// and "wie hoch" may ask for a length, a time or a sum, and are left out.
+var measureCues = map[string]Measure{
+	"wie warm": MeasureTemperature, "wie heiss": MeasureTemperature, "wie kalt": MeasureTemperature,
+	"how warm": MeasureTemperature, "how hot": MeasureTemperature, "how cold": MeasureTemperature,
+	"temperatur": MeasureTemperature, "temperature": MeasureTemperature, "temperaturen": MeasureTemperature,
+	"wie breit": MeasureLength, "wie tief": MeasureLength, "wie weit": MeasureLength, "wie lang": MeasureLength,
+	"how wide": MeasureLength, "how deep": MeasureLength, "how far": MeasureLength, "how tall": MeasureLength,
+	"breite": MeasureLength, "tiefe": MeasureLength, "laenge": MeasureLength, "entfernung": MeasureLength,
+	"width": MeasureLength, "depth": MeasureLength, "length": MeasureLength, "distance": MeasureLength,
+	"wie schwer": MeasureWeight, "how heavy": MeasureWeight, "gewicht": MeasureWeight, "weight": MeasureWeight,
+	"wie teuer": MeasureMoney, "how expensive": MeasureMoney, "kosten": MeasureMoney, "kostet": MeasureMoney,
+	"kostete": MeasureMoney, "gekostet": MeasureMoney, "cost": MeasureMoney, "costs": MeasureMoney,
+	"preis": MeasureMoney, "price": MeasureMoney, "geld": MeasureMoney, "money": MeasureMoney,
+}
+
+// QuestionMeasure tells which measure q asks for, MeasureNone when it asks
+// for none in particular (or for an amount that is not one of them). Only an
+// amount question asks for a measure.
+func QuestionMeasure(q string) Measure {
+	if QuestionKind(q) != AskAmount {
+		return MeasureNone
+	}
+	var ws []string
+	words(q, func(w string) { ws = append(ws, w) })
+	for i, w := range ws {
+		if i+1 < len(ws) {
+			if m, ok := measureCues[w+" "+ws[i+1]]; ok {
+				return m
+			}
+		}
+		if m, ok := measureCues[w]; ok {
+			return m
+		}
+	}
+	return MeasureNone
+}
+
+// measureUnits are the units of each measure, folded; measureSigns the
+// signs that stand for one beside a number.
+var (
+	measureUnits = map[string]Measure{
+		"grad": MeasureTemperature, "celsius": MeasureTemperature, "fahrenheit": MeasureTemperature,
+		"degrees": MeasureTemperature, "degree": MeasureTemperature,
+		"meter": MeasureLength, "metern": MeasureLength, "meters": MeasureLength, "metres": MeasureLength,
+		"m": MeasureLength, "km": MeasureLength, "kilometer": MeasureLength, "kilometern": MeasureLength,
+		"kilometers": MeasureLength, "kilometres": MeasureLength, "zentimeter": MeasureLength,
+		"zentimetern": MeasureLength, "cm": MeasureLength, "millimeter": MeasureLength,
+		"millimetern": MeasureLength, "mm": MeasureLength, "meile": MeasureLength, "meilen": MeasureLength,
+		"mile": MeasureLength, "miles": MeasureLength, "feet": MeasureLength, "foot": MeasureLength,
+		"inch": MeasureLength, "inches": MeasureLength, "zoll": MeasureLength,
+		"gramm": MeasureWeight, "g": MeasureWeight, "kilogramm": MeasureWeight, "kilo": MeasureWeight,
+		"kg": MeasureWeight, "tonne": MeasureWeight, "tonnen": MeasureWeight, "t": MeasureWeight,
+		"pfund": MeasureWeight, "pound": MeasureWeight, "pounds": MeasureWeight, "lb": MeasureWeight,
+		"euro": MeasureMoney, "eur": MeasureMoney, "dollar": MeasureMoney, "dollars": MeasureMoney,
+		"cent": MeasureMoney, "cents": MeasureMoney, "franken": MeasureMoney, "usd": MeasureMoney,
+	}
+	measureSigns = map[rune]Measure{'°': MeasureTemperature, '€': MeasureMoney, '$': MeasureMoney, '£': MeasureMoney}
+)
+
+// StatesMeasure reports whether the text of s in span gives a number in the
+// units of m: a unit word right after a number ("92 Kilometer", "14,8
+// Millionen Euro", "zwei Tonnen"), or a sign beside a digit ("37 °C", "€ 5").
+func (s *Story) StatesMeasure(span Span, m Measure) bool {
+	text := s.Text[span.Start:span.End]
+	for i, r := range text {
+		if measureSigns[r] == m && m != MeasureNone && strings.ContainsFunc(text[max(0, i-4):min(len(text), i+5)], isDigitRune) {
+			return true
+		}
+	}
+	number := false // the word before was a number
+	found := false
+	words(text, func(w string) {
+		if found {
+			return
+		}
+		if number && measureUnits[w] == m && m != MeasureNone {
+			found = true
+			return
+		}
+		number = isDigits(w) || numberWords[w]
+	})
+	return found
+}
