@@ -50,17 +50,7 @@ func QuestionKind(q string) AnswerKind {
 	var ws []string
 	words(q, func(w string) { ws = append(ws, w) })
 	for i := range ws {
-		if i+2 < len(ws) {
-			if k, ok := questionCues[ws[i]+" "+ws[i+1]+" "+ws[i+2]]; ok {
-				return k
-			}
-		}
-		if i+1 < len(ws) {
-			if k, ok := questionCues[ws[i]+" "+ws[i+1]]; ok {
-				return k
-			}
-		}
-		if k, ok := questionCues[ws[i]]; ok {
+		if k, ok := cueAt(ws, i, questionCues); ok {
 			return k
 		}
 		if i+1 < len(ws) && whichWords[ws[i]] {
@@ -70,6 +60,18 @@ func QuestionKind(q string) AnswerKind {
 		}
 	}
 	return AskOther
+}
+
+// cueAt looks up the words of ws from i in cues: three words, then two,
+// then one ("in which year", "how much", "wann").
+func cueAt[K any](ws []string, i int, cues map[string]K) (K, bool) {
+	for n := min(3, len(ws)-i); n >= 1; n-- {
+		if k, ok := cues[strings.Join(ws[i:i+n], " ")]; ok {
+			return k, true
+		}
+	}
+	var zero K
+	return zero, false
 }
 
 // whichWords ask for a thing named by the noun that follows: "Welche

@@ -45,13 +45,8 @@ func QuestionMeasure(q string) Measure {
 	}
 	var ws []string
 	words(q, func(w string) { ws = append(ws, w) })
-	for i, w := range ws {
-		if i+1 < len(ws) {
-			if m, ok := measureCues[w+" "+ws[i+1]]; ok {
-				return m
-			}
-		}
-		if m, ok := measureCues[w]; ok {
+	for i := range ws {
+		if m, ok := cueAt(ws, i, measureCues); ok {
 			return m
 		}
 	}
