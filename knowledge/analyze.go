@@ -314,12 +314,14 @@ func (a *queryAnalyzer) flat(t string) {
 // nothing, and 0 lost a German question.
 const frameWeight = 0.5
 
-// participleBareWeight is how much the forms of a split verb without its
-// prefix ("rechnete" for "vorgerechnet") count: a story writes "rechnete …
-// vor", but "rechnete" alone may be another verb.
-var participleBareWeight float32 = 0.5
-
-var participlePastWeight float32 = 0.5
+// participleFormWeight is how much a participle's other forms count (see
+// participleForms): the split verb without its prefix ("rechnete" for
+// "vorgerechnet": a story writes "rechnete … vor", but "rechnete" alone may
+// be another verb) and the simple past, which a story may use in another
+// sense than the question's participle. On the general dev set 0.5 and 1
+// (for the past of a participle without a prefix) gave the same figures;
+// half is the cautious choice.
+const participleFormWeight = 0.5
 
 // weightOf is the weight of a question word's own stems.
 func weightOf(w string) float32 {
@@ -462,18 +464,12 @@ func (a *queryAnalyzer) analyze(text string, split func(w string, fn func(part s
 		}
 		if p := participleForms(w); p.infinitive != "" {
 			a.own(stem(p.infinitive, "de"))
-			// A split verb's parts without its prefix say less ("rechnete"
-			// for "vorgerechnet"): half a word, and nothing for a frame
-			// word ("geben" of "ausgegeben").
-			wp := participlePastWeight
-			if p.bare != "" {
-				wp = participleBareWeight
-				if !frameWords[p.bare] {
-					a.ownWeighted(stem(p.bare, "de"), wp)
+			// Its other forms count less, and a frame word ("geben" of
+			// "ausgegeben") not at all.
+			for _, f := range [2]string{p.bare, p.past} {
+				if f != "" && !frameWords[f] {
+					a.ownWeighted(stem(f, "de"), participleFormWeight)
 				}
-			}
-			if p.past != "" && !frameWords[p.past] {
-				a.ownWeighted(stem(p.past, "de"), wp)
 			}
 		}
 		a.grams(w)

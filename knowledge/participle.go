@@ -2,20 +2,6 @@ package knowledge
 
 import "strings"
 
-// participleInfinitive returns the infinitive a German past participle of a
-// weak or strong verb comes from ("gespendet" → "spenden", "gebacken" →
-// "backen", "gebaut" → "bauen"), or "" when w does not look like one. Snowball
-// leaves the ge- prefix and the -t/-et ending, so a question asking "Wie viel
-// wurde gespendet?" would not meet a story's "Spenden"; the infinitive's stem
-// does. Only the question is mapped, beside the word's own stem, so a noun
-// that merely starts with ge- (Gebiet, Geld) costs no more than a term the
-// story lacks. Prefixed participles (ausgegeben, eingebaut) keep their
-// prefix: the story writes those verbs with it too.
-func participleInfinitive(w string) string {
-	f := participleForms(w)
-	return f.infinitive
-}
-
 // participle is what participleForms finds in a German past participle.
 type participle struct {
 	// infinitive: "vorgerechnet" → "vorrechnen", "gespendet" → "spenden".
@@ -31,7 +17,14 @@ type participle struct {
 }
 
 // participleForms returns the forms a German past participle stands for,
-// all "" when w does not look like one.
+// all "" when w does not look like one. Its infinitive: "gespendet" →
+// "spenden", "gebacken" → "backen", "gebaut" → "bauen". Snowball leaves the
+// ge- prefix and the -t/-et ending, so a question asking "Wie viel wurde
+// gespendet?" would not meet a story's "Spenden"; the infinitive's stem
+// does. Only the question is mapped, beside the word's own stem, so a noun
+// that merely starts with ge- (Gebiet, Geld) costs no more than a term the
+// story lacks. Prefixed participles (ausgegeben, eingebaut) keep their
+// prefix in the infinitive, and give the bare verb besides.
 func participleForms(w string) participle {
 	const minLen = 6 // ge + a stem of three + -t (gebaut): shorter words are rarely participles
 	if len(w) < minLen {

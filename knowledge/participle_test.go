@@ -18,8 +18,8 @@ func TestParticipleInfinitive(t *testing.T) {
 		"spenden":    "",
 		"geht":       "",
 	} {
-		if got := participleInfinitive(w); got != want {
-			t.Errorf("participleInfinitive(%q) = %q, want %q", w, got, want)
+		if got := participleForms(w).infinitive; got != want {
+			t.Errorf("participleForms(%q).infinitive = %q, want %q", w, got, want)
 		}
 	}
 }
