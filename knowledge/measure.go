@@ -79,9 +79,12 @@ var (
 // units of m: a unit word right after a number ("92 Kilometer", "14,8
 // Millionen Euro", "zwei Tonnen"), or a sign beside a digit ("37 °C", "€ 5").
 func (s *Story) StatesMeasure(span Span, m Measure) bool {
+	if m == MeasureNone {
+		return false
+	}
 	text := s.Text[span.Start:span.End]
 	for i, r := range text {
-		if measureSigns[r] == m && m != MeasureNone && strings.ContainsFunc(text[max(0, i-4):min(len(text), i+5)], isDigitRune) {
+		if measureSigns[r] == m && strings.ContainsFunc(text[max(0, i-4):min(len(text), i+5)], isDigitRune) {
 			return true
 		}
 	}
@@ -91,7 +94,7 @@ func (s *Story) StatesMeasure(span Span, m Measure) bool {
 		if found {
 			return
 		}
-		if number && measureUnits[w] == m && m != MeasureNone {
+		if number && measureUnits[w] == m {
 			found = true
 			return
 		}
