@@ -53,7 +53,7 @@ type signer struct {
 	priv ed25519.PrivateKey
 }
 
-func newSigner(t *testing.T) *signer {
+func newSigner(t testing.TB) *signer {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -76,7 +76,7 @@ func (s *signer) request(t *testing.T, url string, body []byte, ts time.Time) *h
 	return req
 }
 
-func readTestdata(t *testing.T, name string) []byte {
+func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
