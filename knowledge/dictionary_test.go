@@ -261,6 +261,31 @@ func TestQueryTranslation(t *testing.T) {
 			t.Errorf("got %s, want §2 (the founding)", got)
 		}
 	})
+	t.Run("the curated lexicon leaves words with two everyday senses to the dictionary", func(t *testing.T) {
+		// Its entries count as certain: "order" as Bestellung only would
+		// send a how-to's "in which order" to an order, "book" as buchen
+		// a question about a book to a booking.
+		ix := story(t, "Titel\n\nDie Bestellung der Zutaten kam am Montag.\n\nDie Reihenfolge der Schritte ist wichtig: erst kneten, dann backen.\n\nDer Hund bellt laut.")
+		if got := top(t, ix, "In which order should the steps be done?"); got != "§2" {
+			t.Errorf("got %s, want §2 (the order of the steps)", got)
+		}
+		ix = story(t, "Titel\n\nSie hat ein Zimmer im Hotel gebucht.\n\nIhr erstes Buch erschien 1990 bei einem kleinen Verlag.\n\nDer Hund bellt laut.")
+		if got := top(t, ix, "When did her first book come out?"); got != "§2" {
+			t.Errorf("got %s, want §2 (the book)", got)
+		}
+		for _, w := range []string{"order", "book", "second", "left", "fan", "issue", "post"} {
+			if ts := lexiconTranslations[w]; ts != nil {
+				t.Errorf("the lexicon translates %q for certain as %v", w, ts)
+			}
+		}
+		for w, wrong := range map[string]string{"source": "zeitung", "owner": "kunde", "newspaper": "angegeben"} {
+			for _, tr := range lexiconTranslations[w] {
+				if tr.German == wrong {
+					t.Errorf("the lexicon translates %q as %q", w, wrong)
+				}
+			}
+		}
+	})
 	t.Run("an inflected English word reaches its German translation", func(t *testing.T) {
 		ix := story(t, "Titel\n\nDas Auto parkt vor dem Haus.\n\nDie Kundin bekam eine Rückerstattung.\n\nDer Hund bellt laut.")
 		if got := top(t, ix, "Who got reimbursed?"); got != "§2" {
