@@ -86,9 +86,14 @@ var (
 	braces   = regexp.MustCompile(`\{[^{}]*\}|<[^<>]*>`)
 	brackets = regexp.MustCompile(`\[[^\[\]]*\]|\([^()]*\)`)
 	slash    = regexp.MustCompile(`\s*/\s*`)
-	outOfUse = regexp.MustCompile(`\[(obs|archaic|rare|dated|veraltet|selten|altertümlich|poet|vulg|slang|pej|humor|iron)\.?\]`)
-	sentence = regexp.MustCompile(`\s.*[.!?…]$`)
-	space    = regexp.MustCompile(`\s+`)
+	// An abbreviation stands between slashes after its word: "Zeitung
+	// /Ztg./", "per Adresse /p. A.; p. Adr./", "enclosure /enc./". Alternatives
+	// are slashed without a space before them ("newspaper/news/press
+	// clipping"), and survive as words (slash above).
+	abbreviation = regexp.MustCompile(`(^|\s)/[^/|]*[^/|\s]/(;|\s|$)`)
+	outOfUse     = regexp.MustCompile(`\[(obs|archaic|rare|dated|veraltet|selten|altertümlich|poet|vulg|slang|pej|humor|iron)\.?\]`)
+	sentence     = regexp.MustCompile(`\s.*[.!?…]$`)
+	space        = regexp.MustCompile(`\s+`)
 )
 
 // Placeholders for the object of a verb carry no meaning of their own.
@@ -101,6 +106,12 @@ var (
 // placeholders dropped, out-of-use and sentence-like ones left out.
 func synonyms(part string, filler *regexp.Regexp) []string {
 	part = braces.ReplaceAllString(part, " ")
+	part = abbreviation.ReplaceAllStringFunc(part, func(m string) string {
+		if strings.HasSuffix(m, ";") {
+			return " ;"
+		}
+		return " "
+	})
 	var out []string
 	for _, s := range strings.Split(part, ";") {
 		if outOfUse.MatchString(s) {

@@ -17,13 +17,14 @@ Teil {n} | Teile {pl} :: part; piece [obs.] | parts [obs.]
 kaputt; hin [ugs.] :: broken (of a thing)
 Zeile ohne Trenner
 falsch {adj} | richtig :: wrong
+Zeitung {f} /Ztg./; Blatt {n} | Zeitungen {pl}; Blätter {pl} | per Adresse /p. A.; p. Adr./; bei :: newspaper; paper | newspapers; papers | care of /c.o./
 `
 	entries, lines, err := parseDing(strings.NewReader(ding))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines != 6 {
-		t.Errorf("lines = %d, want 6 (comments and lines without :: are not lines)", lines)
+	if lines != 7 {
+		t.Errorf("lines = %d, want 7 (comments and lines without :: are not lines)", lines)
 	}
 	want := []knowledge.DictionaryEntry{
 		{Line: 1, Part: 0, English: []string{"find"}, German: []string{"finden", "vorfinden"}},
@@ -37,6 +38,10 @@ falsch {adj} | richtig :: wrong
 		{Line: 4, Part: 0, English: []string{"part"}, German: []string{"Teil"}},
 		{Line: 4, Part: 1, English: nil, German: nil},
 		{Line: 5, Part: 0, English: []string{"broken"}, German: []string{"kaputt", "hin"}},
+		// An abbreviation between slashes is not a word of its synonym.
+		{Line: 7, Part: 0, English: []string{"newspaper", "paper"}, German: []string{"Zeitung", "Blatt"}},
+		{Line: 7, Part: 1, English: []string{"newspapers", "papers"}, German: []string{"Zeitungen", "Blätter"}},
+		{Line: 7, Part: 2, English: []string{"care of"}, German: []string{"per Adresse", "bei"}},
 	}
 	// Part 1 of line 4 has only an out-of-use English word and is left out;
 	// so is line 6, whose parts do not align, and line 1's example sentence.
