@@ -113,7 +113,7 @@ func synonyms(part string, filler *regexp.Regexp) []string {
 		return " "
 	})
 	var out []string
-	for _, s := range strings.Split(part, ";") {
+	for _, s := range splitOutside(part, ';') {
 		if outOfUse.MatchString(s) {
 			continue
 		}
@@ -139,4 +139,27 @@ func synonyms(part string, filler *regexp.Regexp) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// splitOutside cuts s at each sep that stands outside brackets and
+// parentheses: "Waage (Sternbild; Sternzeichen); Libra" is two synonyms,
+// not three with a parenthesis torn apart (whose halves would no longer be
+// removed as annotations, leaving "Waage Sternbild" as a two-word rendering).
+func splitOutside(s string, sep rune) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '(', '[':
+			depth++
+		case ')', ']':
+			depth = max(depth-1, 0)
+		case sep:
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
 }

@@ -18,13 +18,14 @@ kaputt; hin [ugs.] :: broken (of a thing)
 Zeile ohne Trenner
 falsch {adj} | richtig :: wrong
 Zeitung {f} /Ztg./; Blatt {n} | Zeitungen {pl}; Blätter {pl} | per Adresse /p. A.; p. Adr./; bei :: newspaper; paper | newspapers; papers | care of /c.o./
+Waage {f} (Sternbild; Sternzeichen) [astron.]; Libra :: Libra; Scale (sign; constellation)
 `
 	entries, lines, err := parseDing(strings.NewReader(ding))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines != 7 {
-		t.Errorf("lines = %d, want 7 (comments and lines without :: are not lines)", lines)
+	if lines != 8 {
+		t.Errorf("lines = %d, want 8 (comments and lines without :: are not lines)", lines)
 	}
 	want := []knowledge.DictionaryEntry{
 		{Line: 1, Part: 0, English: []string{"find"}, German: []string{"finden", "vorfinden"}},
@@ -42,6 +43,8 @@ Zeitung {f} /Ztg./; Blatt {n} | Zeitungen {pl}; Blätter {pl} | per Adresse /p. 
 		{Line: 7, Part: 0, English: []string{"newspaper", "paper"}, German: []string{"Zeitung", "Blatt"}},
 		{Line: 7, Part: 1, English: []string{"newspapers", "papers"}, German: []string{"Zeitungen", "Blätter"}},
 		{Line: 7, Part: 2, English: []string{"care of"}, German: []string{"per Adresse", "bei"}},
+		// A semicolon inside parentheses does not cut a synonym.
+		{Line: 8, Part: 0, English: []string{"Libra", "Scale"}, German: []string{"Waage", "Libra"}},
 	}
 	// Part 1 of line 4 has only an out-of-use English word and is left out;
 	// so is line 6, whose parts do not align, and line 1's example sentence.
