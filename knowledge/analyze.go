@@ -593,33 +593,16 @@ func wordGrams(w string, fn func(g string)) {
 	paddedGrams("_"+w+"_", fn)
 }
 
-// paddedGrams is wordGrams of a word already padded.
-func paddedGrams(padded string, fn func(g string)) {
-	// Byte offsets of the runes, so grams are cut on rune boundaries.
+// paddedGrams is wordGrams of a word already padded: a string (a
+// question's words), or bytes in a reused buffer (indexing), whose grams are
+// only valid during the call. Grams are cut on rune boundaries.
+func paddedGrams[S string | []byte](padded S, fn func(g S)) {
 	var offs [64]int
 	idx := offs[:0]
-	for i := range padded {
-		idx = append(idx, i)
-	}
-	if len(idx) <= ngramSize {
-		fn(padded)
-		return
-	}
-	idx = append(idx, len(padded))
-	for i := 0; i+ngramSize < len(idx); i++ {
-		fn(padded[idx[i]:idx[i+ngramSize]])
-	}
-}
-
-// paddedGramBytes is paddedGrams of a padded word in a reused buffer; the
-// grams it passes are only valid during the call.
-func paddedGramBytes(padded []byte, fn func(g []byte)) {
-	var offs [64]int
-	idx := offs[:0]
-	for i := 0; i < len(padded); {
-		idx = append(idx, i)
-		_, n := utf8.DecodeRune(padded[i:])
-		i += n
+	for i := 0; i < len(padded); i++ {
+		if utf8.RuneStart(padded[i]) {
+			idx = append(idx, i)
+		}
 	}
 	if len(idx) <= ngramSize {
 		fn(padded)

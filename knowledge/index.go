@@ -221,7 +221,7 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 		words(text, func(w string) {
 			if !stopWords[w] {
 				pad = append(append(append(pad[:0], '_'), w...), '_')
-				paddedGramBytes(pad, gram.addBytes)
+				paddedGrams(pad, gram.addBytes)
 			}
 		})
 		lex.endDoc(int32(i))
