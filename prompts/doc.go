@@ -1,5 +1,8 @@
-// Package prompts holds storybot's prompt templates (one embedded
-// text/template file per task) and renders them in one place.
+// Package prompts holds storybot's prompt templates (one embedded file per
+// task, in text/template's language) and renders them in one place. They are
+// parsed by text/template/parse and run by the package's own executor, which
+// gives text/template's output without its run-time method lookups (see
+// render.go).
 //
 // Every template defines two parts: "system", the instructions, and "user",
 // the data (story passages, conversation history, the question), each inside

@@ -1,22 +1,25 @@
 package prompts
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"regexp"
 	"strings"
-	"text/template"
+	"text/template/parse"
 )
 
 //go:embed *.tmpl
 var files embed.FS
 
-var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"data": Data,
-	"attr": func(s string) string { return strings.ReplaceAll(Data(s), `"`, "'") },
-	"inc":  func(i int) int { return i + 1 },
-}).ParseFS(files, "*.tmpl"))
+// templates are the templates the files define ("answer.system", …),
+// parsed once (see render.go).
+var templates = func() map[string]*parse.Tree {
+	ts, err := parseTemplates(files)
+	if err != nil {
+		panic("prompts: " + err.Error())
+	}
+	return ts
+}()
 
 // Task names a template file without its extension.
 type Task string
@@ -87,8 +90,12 @@ func Render(task Task, in Input) (Prompt, error) {
 		name string
 		out  *string
 	}{{"system", &p.System}, {"user", &p.User}} {
-		var b bytes.Buffer
-		if err := templates.ExecuteTemplate(&b, string(task)+"."+part.name, in); err != nil {
+		t := templates[string(task)+"."+part.name]
+		if t == nil {
+			return Prompt{}, fmt.Errorf("render %s prompt: no template %s.%s", task, task, part.name)
+		}
+		var b strings.Builder
+		if err := execute(&b, t, in); err != nil {
 			return Prompt{}, fmt.Errorf("render %s prompt: %w", task, err)
 		}
 		s := b.String()
