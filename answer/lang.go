@@ -90,8 +90,16 @@ var texts = map[string]text{
 }
 
 func textsFor(lang string) text {
-	if t, ok := texts[lang]; ok {
-		return t
+	return texts[textsLang(lang)]
+}
+
+// textsLang is the language textsFor(lang) is written in: lang where the
+// engine has its lines in it, else English. An offline answer reports it as
+// its language: asked for French, it says in English that the story does
+// not tell, so it does not claim to be French.
+func textsLang(lang string) string {
+	if _, ok := texts[lang]; ok {
+		return lang
 	}
-	return texts["en"]
+	return "en"
 }

@@ -54,7 +54,7 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	if note == "" {
 		note = t.offlineAsk
 	}
-	a := &Answer{Question: q, Language: lang, Mode: ModeOffline, Citations: []Citation{}, Note: note}
+	a := &Answer{Question: q, Language: textsLang(lang), Mode: ModeOffline, Citations: []Citation{}, Note: note}
 	aq := knowledge.AnalyzeQuestion(q)
 	kind := knowledge.QuestionKind(q)
 	// states reports whether a sentence states what the question asks for:

@@ -218,3 +218,28 @@ func TestOfflineAnswerForAMeasure(t *testing.T) {
 		}
 	}
 }
+
+// TestOfflineAnswerReportsTheLanguageItIsWrittenIn: offline, the engine's
+// own lines exist in German and English only; asked for another language
+// (a Discord locale, --lang), the answer says so in English and reports
+// English, not the language it was asked for.
+func TestOfflineAnswerReportsTheLanguageItIsWrittenIn(t *testing.T) {
+	e := offlineEngine(t)
+	for _, c := range []struct{ lang, question, want, note string }{
+		{"fr", "How much flour goes into the plum cake dough?", "en", texts["en"].notInStory[:20]},
+		{"fr", "Wann hat Altman den Roadster reserviert?", "en", texts["en"].offlineAsk},
+		{"de", "When did Altman reserve the Roadster?", "de", texts["de"].offlineAsk},
+		{"en", "Wann hat Altman den Roadster reserviert?", "en", texts["en"].offlineAsk},
+	} {
+		a, err := e.Ask(context.Background(), AskRequest{Question: c.question, Lang: c.lang}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Language != c.want {
+			t.Errorf("%q asked in %q: language %q, want %q", c.question, c.lang, a.Language, c.want)
+		}
+		if !strings.Contains(a.Answer+a.Note, c.note) {
+			t.Errorf("%q asked in %q: answer %q, note %q, want %q in them", c.question, c.lang, a.Answer, a.Note, c.note)
+		}
+	}
+}
