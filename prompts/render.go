@@ -161,6 +161,9 @@ func supported(n parse.Node) error {
 		}
 		return supportedPipe(n.Pipe)
 	case *parse.IfNode:
+		if len(n.Pipe.Decl) > 0 {
+			return fmt.Errorf("%s: variables are declared only by range", n)
+		}
 		if err := supportedPipe(n.Pipe); err != nil {
 			return err
 		}

@@ -109,6 +109,7 @@ func TestExecutorRefusesWhatItDoesNotRun(t *testing.T) {
 		"template call":     `{{define "x"}}{{template "y" .}}{{end}}{{define "y"}}{{end}}`,
 		"assignment":        `{{define "x"}}{{$q := .Question}}{{$q}}{{end}}`,
 		"one range var":     `{{define "x"}}{{range $p := .Passages}}{{$p.Ref}}{{end}}{{end}}`,
+		"if declaration":    `{{define "x"}}{{if $q := .Question}}{{$q}}{{end}}{{end}}`,
 		"text outside":      `hello {{define "x"}}{{end}}`,
 		"float":             `{{define "x"}}{{if eq .Part 1.5}}{{end}}{{end}}`,
 		"defined twice":     `{{define "x"}}a{{end}}`,
