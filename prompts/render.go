@@ -32,7 +32,7 @@ import (
 // funcs are the functions a template may call.
 var funcs = map[string]func(args []reflect.Value) (reflect.Value, error){
 	"data": stringFunc(Data),
-	"attr": stringFunc(func(s string) string { return strings.ReplaceAll(Data(s), `"`, "'") }),
+	"attr": stringFunc(attr),
 	"inc": func(args []reflect.Value) (reflect.Value, error) {
 		if len(args) != 1 || !isInt(args[0]) {
 			return reflect.Value{}, errors.New("inc takes one integer")
@@ -51,6 +51,10 @@ var funcs = map[string]func(args []reflect.Value) (reflect.Value, error){
 		return reflect.ValueOf(!eq), err
 	},
 }
+
+// attr is Data for a value inside an attribute's double quotes: double
+// quotes become single ones, so the value cannot end the attribute.
+func attr(s string) string { return strings.ReplaceAll(Data(s), `"`, "'") }
 
 func stringFunc(f func(string) string) func([]reflect.Value) (reflect.Value, error) {
 	return func(args []reflect.Value) (reflect.Value, error) {
@@ -164,26 +168,25 @@ func supported(n parse.Node) error {
 		if len(n.Pipe.Decl) > 0 {
 			return fmt.Errorf("%s: variables are declared only by range", n)
 		}
-		if err := supportedPipe(n.Pipe); err != nil {
-			return err
-		}
-		if err := supported(n.List); err != nil {
-			return err
-		}
-		return supported(n.ElseList)
+		return supportedBranch(n.Pipe, n.List, n.ElseList)
 	case *parse.RangeNode:
 		if len(n.Pipe.Decl) == 1 {
 			return fmt.Errorf("%s: range declares its index and element ($i, $x :=) or nothing", n)
 		}
-		if err := supportedPipe(n.Pipe); err != nil {
-			return err
-		}
-		if err := supported(n.List); err != nil {
-			return err
-		}
-		return supported(n.ElseList)
+		return supportedBranch(n.Pipe, n.List, n.ElseList)
 	}
 	return fmt.Errorf("%s: not supported by the prompt executor", n)
+}
+
+// supportedBranch checks an if's or a range's pipeline and its two lists.
+func supportedBranch(p *parse.PipeNode, list, elseList *parse.ListNode) error {
+	if err := supportedPipe(p); err != nil {
+		return err
+	}
+	if err := supported(list); err != nil {
+		return err
+	}
+	return supported(elseList)
 }
 
 func supportedPipe(p *parse.PipeNode) error {

@@ -14,7 +14,7 @@ import (
 // link text/template; the binary must not, see render.go.)
 var reference = template.Must(template.New("").Funcs(template.FuncMap{
 	"data": Data,
-	"attr": func(s string) string { return strings.ReplaceAll(Data(s), `"`, "'") },
+	"attr": attr,
 	"inc":  func(i int) int { return i + 1 },
 }).ParseFS(files, "*.tmpl"))
 
