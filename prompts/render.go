@@ -392,13 +392,14 @@ func truth(v reflect.Value) bool {
 	if !v.IsValid() {
 		return false
 	}
+	if isInt(v) {
+		return v.Int() != 0
+	}
 	switch v.Kind() {
 	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
 		return v.Len() > 0
 	case reflect.Bool:
 		return v.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return v.Int() != 0
 	case reflect.Pointer, reflect.Interface:
 		return !v.IsNil()
 	}
