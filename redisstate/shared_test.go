@@ -448,3 +448,24 @@ func TestHungRedisCostsOneBoundedWait(t *testing.T) {
 		t.Error("still up while Redis hangs")
 	}
 }
+
+// TestStartKnowsRedisBeforeItReturns: what a process does right after
+// start (a shard's identify turn) goes through Redis, not through the
+// fallback a not-yet-pinged Store would give.
+func TestStartKnowsRedisBeforeItReturns(t *testing.T) {
+	srv := redistest.Start(t)
+	st, err := redisstate.Open(redisstate.Options{URL: srv.URL(), OpTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st.Start(ctx)
+	if !st.Up() {
+		t.Fatal("Start returned before it knew Redis is up")
+	}
+	if err := redisstate.NewIdentifyGate(st, time.Second).Wait(ctx, 0); err != nil {
+		t.Fatalf("the first identify turn did not go through Redis: %v", err)
+	}
+}

@@ -138,12 +138,29 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Run pings Redis every PingInterval until ctx ends: it notices Redis
-// coming back (and going away while idle).
+// Start pings Redis once, so that what the process does first (a gateway
+// shard's identify turn, the first rate limit) already knows whether Redis
+// is there, then runs the health loop in the background until ctx ends.
+// Without the first ping, a replica whose shard asked for its turn a
+// millisecond before the loop's first ping answered took it alone, beside
+// another replica's (seen in TestShardProcesses on a busy machine). It
+// waits at most five OpTimeouts, when Redis does not answer.
+func (s *Store) Start(ctx context.Context) {
+	_ = s.Ping(ctx)
+	go s.loop(ctx)
+}
+
+// Run pings Redis now and every PingInterval until ctx ends: it notices
+// Redis coming back (and going away while idle).
 func (s *Store) Run(ctx context.Context) {
+	_ = s.Ping(ctx)
+	s.loop(ctx)
+}
+
+// loop pings Redis every PingInterval until ctx ends.
+func (s *Store) loop(ctx context.Context) {
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
-	_ = s.Ping(ctx)
 	for {
 		select {
 		case <-ctx.Done():

@@ -14,9 +14,9 @@ type sharedState struct {
 	store *redisstate.Store
 }
 
-// openShared connects to REDIS_URL (when set) and starts its health loop
-// for the life of ctx. Redis being down at start is not an error: the bot
-// runs on in-process state until Redis answers.
+// openShared connects to REDIS_URL (when set), pings it once and starts its
+// health loop for the life of ctx. Redis being down at start is not an
+// error: the bot runs on in-process state until Redis answers.
 func (c *cli) openShared(ctx context.Context, log *slog.Logger) (*sharedState, error) {
 	if c.cfg.RedisURL == "" {
 		return &sharedState{}, nil
@@ -25,7 +25,7 @@ func (c *cli) openShared(ctx context.Context, log *slog.Logger) (*sharedState, e
 	if err != nil {
 		return nil, usagef("configuration: %v", err)
 	}
-	go st.Run(ctx)
+	st.Start(ctx)
 	return &sharedState{store: st}, nil
 }
 
