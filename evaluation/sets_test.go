@@ -210,16 +210,19 @@ func TestTheGeneralSetsOffline(t *testing.T) {
 // written with an abbreviation or a parenthesis holding a semicolon (dev
 // recall@1 0.51 → 0.53, recall@5 0.86 → 0.88; test recall@1 0.59 → 0.58,
 // facts 0.72 → 0.70); README "Words the conversion dropped" says why it
-// was kept.
+// was kept. The measure order in ranking (2026-12-08) raised dev German
+// recall@1 0.80 → 0.90, English 0.53 → 0.55 and facts 0.55 → 0.57, test
+// German facts 0.72 → 0.73 and English recall@1 0.58 → 0.60; test English
+// facts stayed above 0.70 (0.71 → 0.70 unrounded: one question).
 var floors = map[string]map[string]float64{
 	"dev.json": {
-		"de.recall1": 0.80, "de.recall5": 1.00, "de.facts": 0.84,
-		"en.recall1": 0.53, "en.recall5": 0.88, "en.facts": 0.55,
+		"de.recall1": 0.90, "de.recall5": 1.00, "de.facts": 0.84,
+		"en.recall1": 0.55, "en.recall5": 0.88, "en.facts": 0.57,
 		"abstention": 0.19,
 	},
 	"test.json": {
-		"de.recall1": 0.78, "de.recall5": 0.95, "de.facts": 0.72,
-		"en.recall1": 0.58, "en.recall5": 0.86, "en.facts": 0.70,
+		"de.recall1": 0.78, "de.recall5": 0.95, "de.facts": 0.73,
+		"en.recall1": 0.60, "en.recall5": 0.86, "en.facts": 0.70,
 		"abstention": 0.12,
 	},
 }

@@ -49,6 +49,11 @@ var questionCues = map[string]AnswerKind{
 func QuestionKind(q string) AnswerKind {
 	var ws []string
 	words(q, func(w string) { ws = append(ws, w) })
+	return questionKind(ws)
+}
+
+// questionKind is QuestionKind of a question's folded words.
+func questionKind(ws []string) AnswerKind {
 	for i := range ws {
 		if k, ok := cueAt(ws, i, questionCues); ok {
 			return k
@@ -65,8 +70,18 @@ func QuestionKind(q string) AnswerKind {
 // cueAt looks up the words of ws from i in cues: three words, then two,
 // then one ("in which year", "how much", "wann").
 func cueAt[K any](ws []string, i int, cues map[string]K) (K, bool) {
+	// The key is built in a buffer on the stack and looked up without
+	// making a string of it: search asks this for every question word.
+	var arr [64]byte
 	for n := min(3, len(ws)-i); n >= 1; n-- {
-		if k, ok := cues[strings.Join(ws[i:i+n], " ")]; ok {
+		key := arr[:0]
+		for j, w := range ws[i : i+n] {
+			if j > 0 {
+				key = append(key, ' ')
+			}
+			key = append(key, w...)
+		}
+		if k, ok := cues[string(key)]; ok {
 			return k, true
 		}
 	}

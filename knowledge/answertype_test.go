@@ -135,7 +135,9 @@ func TestStatesMeasure(t *testing.T) {
 		"Die Glocke wiegt zwei Tonnen. "+ // 3 weight
 		"Die Milch darf höchstens 37 °C warm sein. "+ // 4 temperature by sign
 		"Der Verein hat 412 Mitglieder und einen Meter Schnee. "+ // 5 no number right before a unit
-		"Im Jahr 2024 kamen 300 Gäste."))
+		"Im Jahr 2024 kamen 300 Gäste. "+ // 6 no unit
+		"Die Mitglieder leisteten rund 2.100 ehrenamtliche Stunden. "+ // 7 a word between number and unit
+		"Das Gebiet der Sellach umfasst 1.140 Quadratkilometer.")) // 8 area
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +154,9 @@ func TestStatesMeasure(t *testing.T) {
 		{4, MeasureTemperature, true},
 		{5, MeasureLength, false},
 		{6, MeasureMoney, false}, {6, MeasureLength, false},
+		{7, MeasureDuration, true}, {7, MeasureLength | MeasureDuration, true}, {7, MeasureMoney, false},
+		{0, MeasureLength | MeasureDuration, true},
+		{8, MeasureArea, true}, {8, MeasureLength, false},
 	} {
 		if got := s.StatesMeasure(sents[c.i], c.m); got != c.want {
 			t.Errorf("sentence %d %q, measure %v: %v, want %v", c.i, s.Text[sents[c.i].Start:sents[c.i].End], c.m, got, c.want)

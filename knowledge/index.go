@@ -297,6 +297,8 @@ type scratch struct {
 	// their ids in proxIDs.
 	prox    []proximityQuery
 	proxIDs []int32
+	// measures are what each phrasing asks for a number in (see addMeasure).
+	measures []Measure
 }
 
 type scored struct {
@@ -331,6 +333,7 @@ func (ix *Index) SearchAll(ctx context.Context, queries []string, opts SearchOpt
 	}
 	sc.fused, sc.fusedDoc = sc.fused[:0], sc.fusedDoc[:0]
 	sc.prox, sc.proxIDs = sc.prox[:0], slices.Grow(sc.proxIDs[:0], 16*len(queries))
+	sc.measures = sc.measures[:0]
 	for _, q := range queries {
 		lists, known, err := ix.signals(ctx, sc, q, opts, depth)
 		if err != nil {
@@ -345,6 +348,7 @@ func (ix *Index) SearchAll(ctx context.Context, queries []string, opts SearchOpt
 	sortResults(out)
 	if opts.only == nil {
 		ix.addProximity(sc.prox, out)
+		ix.addMeasure(sc.measures, out)
 	}
 	if len(out) > k {
 		out = out[:k]
@@ -374,6 +378,7 @@ func (ix *Index) signals(ctx context.Context, sc *scratch, question string, opts
 		var pq proximityQuery
 		sc.proxIDs, pq = proximityQueryOf(qa, &ix.lex, sc.proxIDs)
 		sc.prox = append(sc.prox, pq)
+		sc.measures = append(sc.measures, rankMeasureOf(a.ws))
 	}
 	if on(sigLexical) {
 		lists[sigLexical] = ix.rankConcepts(sc, &ix.lex, qa.concepts, opts.Story, depth)

@@ -8,15 +8,19 @@ import "strings"
 // story whose sentences on the subject give none does not say, however many
 // other numbers they hold; an offline answer then says so.
 
-// Measure is the kind of quantity a question asks for.
+// Measure is the kind of quantity a question asks for: a set of kinds, as
+// one question may be answered in either of two ("how long": a length or a
+// duration).
 type Measure int
 
 const (
-	MeasureNone        Measure = iota
-	MeasureTemperature         // wie warm, how hot, what temperature
-	MeasureLength              // wie breit, how deep, how far, what length
-	MeasureWeight              // wie schwer, how heavy
-	MeasureMoney               // wie teuer, what did it cost, how much money
+	MeasureNone        Measure = 0
+	MeasureTemperature Measure = 1 << (iota - 1) // wie warm, how hot, what temperature
+	MeasureLength                                // wie breit, how deep, how far, what length
+	MeasureWeight                                // wie schwer, how heavy
+	MeasureMoney                                 // wie teuer, what did it cost, how much money
+	MeasureDuration                              // wie lange, for how long (ranking only: see rankMeasure)
+	MeasureArea                                  // welche Fläche, what area (ranking only)
 )
 
 // measureCues are the words of a question (folded; two words are "a b")
@@ -71,6 +75,18 @@ var (
 		"pfund": MeasureWeight, "pound": MeasureWeight, "pounds": MeasureWeight, "lb": MeasureWeight,
 		"euro": MeasureMoney, "eur": MeasureMoney, "dollar": MeasureMoney, "dollars": MeasureMoney,
 		"cent": MeasureMoney, "cents": MeasureMoney, "franken": MeasureMoney, "usd": MeasureMoney,
+		"sekunde": MeasureDuration, "sekunden": MeasureDuration, "minute": MeasureDuration, "minuten": MeasureDuration,
+		"stunde": MeasureDuration, "stunden": MeasureDuration, "tag": MeasureDuration, "tage": MeasureDuration,
+		"tagen": MeasureDuration, "woche": MeasureDuration, "wochen": MeasureDuration, "monat": MeasureDuration,
+		"monate": MeasureDuration, "monaten": MeasureDuration, "jahr": MeasureDuration, "jahre": MeasureDuration,
+		"jahren": MeasureDuration, "jahrzehnt": MeasureDuration, "jahrzehnte": MeasureDuration,
+		"seconds": MeasureDuration, "minutes": MeasureDuration, "hours": MeasureDuration, "days": MeasureDuration,
+		"weeks": MeasureDuration, "months": MeasureDuration, "years": MeasureDuration, "decades": MeasureDuration,
+		"second": MeasureDuration, "hour": MeasureDuration, "day": MeasureDuration,
+		"week": MeasureDuration, "month": MeasureDuration, "year": MeasureDuration,
+		"quadratkilometer": MeasureArea, "quadratkilometern": MeasureArea, "quadratmeter": MeasureArea,
+		"quadratmetern": MeasureArea, "qm": MeasureArea, "hektar": MeasureArea, "ha": MeasureArea,
+		"acres": MeasureArea, "acre": MeasureArea, "hectares": MeasureArea,
 	}
 	measureSigns = map[rune]Measure{'°': MeasureTemperature, '€': MeasureMoney, '$': MeasureMoney, '£': MeasureMoney}
 )
@@ -79,26 +95,79 @@ var (
 // units of m: a unit word right after a number ("92 Kilometer", "14,8
 // Millionen Euro", "zwei Tonnen"), or a sign beside a digit ("37 °C", "€ 5").
 func (s *Story) StatesMeasure(span Span, m Measure) bool {
+	return statesMeasure(s.Text[span.Start:span.End], m)
+}
+
+// statesMeasure is StatesMeasure of a sentence's text.
+func statesMeasure(text string, m Measure) bool {
 	if m == MeasureNone {
 		return false
 	}
-	text := s.Text[span.Start:span.End]
 	for i, r := range text {
-		if measureSigns[r] == m && strings.ContainsFunc(text[max(0, i-4):min(len(text), i+5)], isDigitRune) {
+		if measureSigns[r]&m != 0 && strings.ContainsFunc(text[max(0, i-4):min(len(text), i+5)], isDigitRune) {
 			return true
 		}
 	}
-	number := false // the word before was a number
+	// since is how many words ago the last number was (0: none yet).
+	since := 0
 	found := false
 	words(text, func(w string) {
 		if found {
 			return
 		}
-		if number && measureUnits[w] == m {
+		if since > 0 && since <= measureGap && measureUnits[w]&m != 0 {
 			found = true
 			return
 		}
-		number = isDigits(w) || numberWords[w]
+		if isDigits(w) || numberWords[w] {
+			since = 1
+		} else if since > 0 {
+			since++
+		}
 	})
 	return found
+}
+
+// measureGap: a unit may follow its number with one word between them
+// ("2.100 ehrenamtliche Stunden").
+const measureGap = 2
+
+// rankCues are the words of a question that ask for a measure for ranking's
+// purposes: those of measureCues, and those that may ask for one of two
+// ("how long": a length or a duration), which ranking can afford and an
+// abstention cannot.
+var rankCues = map[string]Measure{
+	"wie lange": MeasureDuration, "how long": MeasureLength | MeasureDuration, "dauer": MeasureDuration,
+	"duration": MeasureDuration, "flaeche": MeasureArea, "area": MeasureArea,
+	"ausgegeben": MeasureMoney, "ausgeben": MeasureMoney, "spent": MeasureMoney, "spend": MeasureMoney,
+}
+
+// rankMeasure is the measure a passage that answers q most likely gives a
+// number in: QuestionMeasure's, one of rankCues, or the measure of a unit
+// the question names ("Wie viele Kilometer …", "how many minutes").
+func rankMeasure(q string) Measure {
+	var ws []string
+	words(q, func(w string) { ws = append(ws, w) })
+	return rankMeasureOf(ws)
+}
+
+// rankMeasureOf is rankMeasure of a question's folded words.
+func rankMeasureOf(ws []string) Measure {
+	if questionKind(ws) != AskAmount {
+		return MeasureNone
+	}
+	m := MeasureNone
+	for i := range ws {
+		if x, ok := cueAt(ws, i, measureCues); ok {
+			m |= x
+		}
+		if x, ok := cueAt(ws, i, rankCues); ok {
+			m |= x
+		}
+		// A unit right after the cue: not "im Jahr 2025", which dates.
+		if i > 0 && cueWords[ws[i-1]] && len(ws[i]) > 2 {
+			m |= measureUnits[ws[i]]
+		}
+	}
+	return m
 }
