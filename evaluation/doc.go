@@ -26,5 +26,6 @@
 // With several stories loaded, Run asks every question over all of them and
 // counts a ranked passage only when it belongs to the question's story.
 // sets/ holds the shipped question files: one for the default story, and the
-// general sets (sets/general: dev.json for tuning, test.json held out).
+// general sets (sets/general: dev.json and dev2.json for tuning, test.json
+// held out).
 package evaluation

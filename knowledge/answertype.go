@@ -31,6 +31,7 @@ var questionCues = map[string]AnswerKind{
 	"how high": AskAmount, "how big": AskAmount, "how large": AskAmount, "how far": AskAmount,
 	"how fast": AskAmount, "how wide": AskAmount, "how warm": AskAmount, "how hot": AskAmount,
 	"wie breit": AskAmount, "wie warm": AskAmount, "wie heiss": AskAmount, "wie stark": AskAmount,
+	"how loud": AskAmount, "how noisy": AskAmount, "wie laut": AskAmount,
 	"cost": AskAmount, "kostet": AskAmount, "kostete": AskAmount, "gekostet": AskAmount, "how tall": AskAmount, "how deep": AskAmount, "how heavy": AskAmount,
 	"wie viel": AskAmount, "wie viele": AskAmount, "wieviel": AskAmount, "wieviele": AskAmount,
 	"wie hoch": AskAmount, "wie lange": AskAmount, "wie alt": AskAmount, "wie gross": AskAmount,
@@ -100,7 +101,7 @@ var whichWords = map[string]bool{
 // an amount, one that names a span of time for a time, one that names a
 // kind of place for a place. General German and English nouns, folded.
 var headNounKinds = map[string]AnswerKind{
-	"kosten": AskAmount, "summe": AskAmount, "betrag": AskAmount, "preis": AskAmount, "flaeche": AskAmount,
+	"teil": AskAmount, "kosten": AskAmount, "summe": AskAmount, "betrag": AskAmount, "preis": AskAmount, "flaeche": AskAmount,
 	"hoehe": AskAmount, "zahl": AskAmount, "anzahl": AskAmount, "menge": AskAmount, "masse": AskAmount,
 	"groesse": AskAmount, "laenge": AskAmount, "breite": AskAmount, "tiefe": AskAmount, "gewicht": AskAmount,
 	"temperatur": AskAmount, "dauer": AskAmount, "umfang": AskAmount, "anteil": AskAmount, "wert": AskAmount,

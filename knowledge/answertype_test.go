@@ -137,7 +137,9 @@ func TestStatesMeasure(t *testing.T) {
 		"Der Verein hat 412 Mitglieder und einen Meter Schnee. "+ // 5 no number right before a unit
 		"Im Jahr 2024 kamen 300 Gäste. "+ // 6 no unit
 		"Die Mitglieder leisteten rund 2.100 ehrenamtliche Stunden. "+ // 7 a word between number and unit
-		"Das Gebiet der Sellach umfasst 1.140 Quadratkilometer.")) // 8 area
+		"Das Gebiet der Sellach umfasst 1.140 Quadratkilometer. "+ // 8 area
+		"Die Stadt übernimmt 40 Prozent, der Bund 10 %. "+ // 9 share, by word and by sign
+		"Der leiseste Sauger kam auf 68 Dezibel.")) // 10 loudness
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +159,8 @@ func TestStatesMeasure(t *testing.T) {
 		{7, MeasureDuration, true}, {7, MeasureLength | MeasureDuration, true}, {7, MeasureMoney, false},
 		{0, MeasureLength | MeasureDuration, true},
 		{8, MeasureArea, true}, {8, MeasureLength, false},
+		{9, MeasureShare, true}, {9, MeasureMoney, false},
+		{10, MeasureLoudness, true}, {10, MeasureShare, false},
 	} {
 		if got := s.StatesMeasure(sents[c.i], c.m); got != c.want {
 			t.Errorf("sentence %d %q, measure %v: %v, want %v", c.i, s.Text[sents[c.i].Start:sents[c.i].End], c.m, got, c.want)

@@ -21,6 +21,8 @@ const (
 	MeasureMoney                                 // wie teuer, what did it cost, how much money
 	MeasureDuration                              // wie lange, for how long (ranking only: see rankMeasure)
 	MeasureArea                                  // welche Fläche, what area (ranking only)
+	MeasureShare                                 // welcher Anteil, what share, what percentage (ranking only)
+	MeasureLoudness                              // wie laut, how loud (ranking only)
 )
 
 // measureCues are the words of a question (folded; two words are "a b")
@@ -87,8 +89,12 @@ var (
 		"quadratkilometer": MeasureArea, "quadratkilometern": MeasureArea, "quadratmeter": MeasureArea,
 		"quadratmetern": MeasureArea, "qm": MeasureArea, "hektar": MeasureArea, "ha": MeasureArea,
 		"acres": MeasureArea, "acre": MeasureArea, "hectares": MeasureArea,
+		"prozent": MeasureShare, "percent": MeasureShare, "prozentpunkte": MeasureShare, "drittel": MeasureShare,
+		"viertel": MeasureShare, "fuenftel": MeasureShare, "haelfte": MeasureShare, "third": MeasureShare,
+		"thirds": MeasureShare, "quarter": MeasureShare, "quarters": MeasureShare,
+		"dezibel": MeasureLoudness, "decibel": MeasureLoudness, "decibels": MeasureLoudness, "db": MeasureLoudness,
 	}
-	measureSigns = map[rune]Measure{'°': MeasureTemperature, '€': MeasureMoney, '$': MeasureMoney, '£': MeasureMoney}
+	measureSigns = map[rune]Measure{'°': MeasureTemperature, '€': MeasureMoney, '$': MeasureMoney, '£': MeasureMoney, '%': MeasureShare}
 )
 
 // StatesMeasure reports whether the text of s in span gives a number in the
@@ -140,6 +146,11 @@ var rankCues = map[string]Measure{
 	"wie lange": MeasureDuration, "how long": MeasureLength | MeasureDuration, "dauer": MeasureDuration,
 	"duration": MeasureDuration, "flaeche": MeasureArea, "area": MeasureArea,
 	"ausgegeben": MeasureMoney, "ausgeben": MeasureMoney, "spent": MeasureMoney, "spend": MeasureMoney,
+	"zahlen": MeasureMoney, "bezahlen": MeasureMoney, "zahlt": MeasureMoney, "pay": MeasureMoney, "paid": MeasureMoney,
+	"wiegen": MeasureWeight, "wiegt": MeasureWeight, "weigh": MeasureWeight, "weighs": MeasureWeight,
+	"anteil": MeasureShare, "share": MeasureShare, "percentage": MeasureShare, "proportion": MeasureShare,
+	"prozent": MeasureShare, "percent": MeasureShare, "teil": MeasureShare,
+	"wie laut": MeasureLoudness, "how loud": MeasureLoudness, "how noisy": MeasureLoudness, "lautstaerke": MeasureLoudness,
 }
 
 // rankMeasure is the measure a passage that answers q most likely gives a

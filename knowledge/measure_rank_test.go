@@ -8,12 +8,16 @@ import (
 func TestRankMeasure(t *testing.T) {
 	for q, want := range map[string]Measure{
 		// QuestionMeasure's cues, and those only ranking may take.
-		"Wie warm ist das Wasser?":                      MeasureTemperature,
-		"Wie lange ruht der Teig?":                      MeasureDuration,
-		"How long is the river?":                        MeasureLength | MeasureDuration,
-		"Welche Fläche entwässert der Fluss?":           MeasureArea,
-		"Wie viel hat der Verein ausgegeben?":           MeasureMoney,
-		"How much did the club spend on its boathouse?": MeasureMoney,
+		"Wie warm ist das Wasser?":                        MeasureTemperature,
+		"Wie lange ruht der Teig?":                        MeasureDuration,
+		"How long is the river?":                          MeasureLength | MeasureDuration,
+		"Welche Fläche entwässert der Fluss?":             MeasureArea,
+		"Wie viel hat der Verein ausgegeben?":             MeasureMoney,
+		"How much did the club spend on its boathouse?":   MeasureMoney,
+		"Wie viel wiegen die geprüften Staubsauger?":      MeasureWeight,
+		"Welchen Anteil des Kaufpreises trägt die Stadt?": MeasureShare,
+		"Welchen Teil des Kaufpreises trägt die Kommune?": MeasureShare,
+		"How loud was the quietest vacuum?":               MeasureLoudness,
 		// A unit right after the cue.
 		"Wie viele Kilometer sind sie gepaddelt?": MeasureLength,
 		"How many hours did the members work?":    MeasureDuration,
