@@ -86,15 +86,25 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		}
 		s := e.byID[r.Passage.Story]
 		idf := e.idf[s.ID]
+		// Whether the passage speaks of the question's subject, not merely
+		// of the measure it asks for (see below).
+		onSubject := false
+		matches := make([][]knowledge.Match, len(r.Passage.Sentences))
 		for i, sp := range r.Passage.Sentences {
-			ms := aq.Matches(s.Text[sp.Start:sp.End], s.Language)
+			matches[i] = aq.Matches(s.Text[sp.Start:sp.End], s.Language)
+			onSubject = onSubject || aq.OnSubject(matches[i])
+		}
+		for i, sp := range r.Passage.Sentences {
+			ms := matches[i]
 			if len(ms) == 0 {
 				continue
 			}
 			sc := sumWeights(ms, idf, nil) * (1 - rankDecay*float64(rank))
 			if kind != knowledge.AskOther && states(s, sp) {
 				sc *= kindBoost
-				stated = true
+				// A measure stated in a passage on the question's subject,
+				// not merely beside the word that names the measure.
+				stated = stated || onSubject
 			}
 			cands = append(cands, candidate{r.Passage, i, ms, sc})
 			best = max(best, sumWeights(ms, nil, nil))

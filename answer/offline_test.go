@@ -203,6 +203,10 @@ func TestOfflineAnswerForAMeasure(t *testing.T) {
 		{pool, "Wie lang ist das Sportbecken?", "50 Meter lang"},
 		{pool, "Wie teuer ist eine Eintrittskarte für das Freibad?", ""},
 		{pool + " Eine Eintrittskarte kostet 4,50 Euro.", "Wie teuer ist eine Eintrittskarte für das Freibad?", "4,50 Euro"},
+		// A price in a passage that shares only the word for the measure
+		// with the question is not the price asked for.
+		{pool + "\n\nAm Kiosk kostet ein Eis 2 Euro.", "Was kostet der Eintritt ins Freibad?", ""},
+		{pool + "\n\nDer Eintritt ins Freibad kostet 4 Euro.", "Was kostet der Eintritt ins Freibad?", "4 Euro"},
 	} {
 		e := offlineEngine(t, parseStory(t, "freibad", c.story))
 		a, err := e.Ask(context.Background(), AskRequest{Question: c.q}, nil)

@@ -232,12 +232,14 @@ func TestTheGeneralSetsOffline(t *testing.T) {
 // further cues (a share, a loudness, "wiegen", "bezahlen" after "wie viel")
 // moved test German recall@1 0.79 → 0.78 (one question: 0.7864 → 0.7767,
 // hence the floor 0.77) and English 0.60 → 0.61, facts 0.70 → 0.71, and
-// dev2 German recall@1 0.58 → 0.62.
+// dev2 German recall@1 0.58 → 0.62. A measure stated only in a passage that
+// shares nothing but the measure's word with the question no longer answers
+// it (2026-12-08): dev abstention 0.19 → 0.23.
 var floors = map[string]map[string]float64{
 	"dev.json": {
 		"de.recall1": 0.90, "de.recall5": 1.00, "de.facts": 0.84,
 		"en.recall1": 0.55, "en.recall5": 0.88, "en.facts": 0.57,
-		"abstention": 0.19,
+		"abstention": 0.23,
 	},
 	"dev2.json": {
 		"de.recall1": 0.61, "de.recall5": 0.86, "de.facts": 0.53,

@@ -19,6 +19,10 @@ type Question struct {
 	// Unmentioned); english: the question is in English.
 	content []questionWord
 	english bool
+	// measure is the question's cue words for the measure it asks for
+	// ("cost", "wie teuer", "temperature") analyzed alone, nil when it asks
+	// for none: see OnSubject.
+	measure *Question
 }
 
 type askedWord struct {
@@ -32,6 +36,46 @@ var cueWords = map[string]bool{"viel": true, "viele": true, "vielen": true, "wie
 
 // AnalyzeQuestion prepares a question for SentenceScore and Matches.
 func AnalyzeQuestion(q string) *Question {
+	aq := analyzeQuestion(q)
+	if QuestionMeasure(q) != MeasureNone {
+		if cues := measureCueWords(q); cues != "" {
+			aq.measure = analyzeQuestion(cues)
+		}
+	}
+	return aq
+}
+
+// measureCueWords returns the words of q that name the measure it asks for
+// ("cost" of "What did it cost", "teuer" of "Wie teuer"), space-separated.
+func measureCueWords(q string) string {
+	var ws, cues []string
+	words(q, func(w string) { ws = append(ws, w) })
+	for i := range ws {
+		for n := min(2, len(ws)-i); n >= 1; n-- {
+			if _, ok := measureCues[strings.Join(ws[i:i+n], " ")]; ok {
+				cues = append(cues, ws[i+n-1])
+				break
+			}
+		}
+	}
+	return strings.Join(cues, " ")
+}
+
+// OnSubject reports whether ms (a sentence's Matches) holds a word of the
+// question beyond those that name the measure it asks for: "Die Preise der
+// Geräte reichen von 129 bis 649 Euro" gives a price, but not the price of
+// the thing "What is the price of the Brisa Clean 200?" asks about.
+func (q *Question) OnSubject(ms []Match) bool {
+	for _, m := range ms {
+		if q.measure != nil && (q.measure.terms[m.Stem] || m.Partial && q.measure.partly(m.Stem)) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+func analyzeQuestion(q string) *Question {
 	asked, english := contentWords(q), DetectLanguage(q) == "en"
 	if QuestionKind(q) == AskAmount {
 		var content []string
