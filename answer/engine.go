@@ -155,7 +155,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			idf[t] = math.Log(1 + float64(st.Sentences)/float64(c))
 		}
 		e.idf[s.ID] = idf
-		e.vocab[s.ID] = knowledge.NewVocabulary(s)
+		e.vocab[s.ID] = e.index.Vocabulary(s.ID)
 	}
 	return e, nil
 }

@@ -95,3 +95,35 @@ func BenchmarkSearch10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchArchive10k is one question against 10,000 passages in 100
+// stories of 100 each (target: under 5 ms): an archive, where the story
+// prior weighs the stories of the leading results (see addStoryPrior).
+func BenchmarkSearchArchive10k(b *testing.B) {
+	whole := syntheticStory(b, 10_000)
+	var stories []*Story
+	for i := range 100 {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "Synthetische Geschichte %d\n\n", i+1)
+		for _, p := range whole.Passages[i*100 : (i+1)*100] {
+			sb.WriteString(p.Text)
+			sb.WriteString("\n\n")
+		}
+		s, err := Parse(fmt.Sprintf("s%03d", i), "synthetic", []byte(sb.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		stories = append(stories, s)
+	}
+	ix, err := NewIndex(context.Background(), stories, IndexOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := ix.Search(ctx, benchQuestions[i%len(benchQuestions)], SearchOptions{K: 5}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

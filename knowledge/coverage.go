@@ -116,8 +116,17 @@ func contentWords(q string) []questionWord {
 	english := DetectLanguage(q) == "en"
 	var out []questionWord
 	seen := map[string]bool{}
+	prev := "" // the word before, folded
 	eachToken(q, func(tok string, capital bool) {
 		words(tok, func(w string) {
+			after := prev
+			prev = w
+			// The noun after "welche"/"which" that names the kind of answer
+			// ("In welchen Monaten", "What size") need not be in the story:
+			// it answers with "von Mai bis September".
+			if _, ok := headNounKinds[w]; ok && whichWords[after] {
+				return
+			}
 			if stopWords[w] || frameWords[w] || cueWords[w] || seen[w] {
 				return
 			}

@@ -45,6 +45,8 @@ func TestUnmentionedFindsWhatTheStoryNeverSays(t *testing.T) {
 		{"a close spelling", "Wie viel kostete die Sanierung?", nil},
 		{"frame words and generic verbs", "Wer hat das genau gemacht und wann ist es passiert?", nil},
 		{"a number", "Was geschah im Jahr 2019 mit der Sanierung?", []string{"2019"}},
+		{"the noun after a which-word that names the kind of answer", "In welchen Monaten wird das Sportbecken saniert?", nil},
+		{"the same noun elsewhere", "Wurde die Sanierung vor Monaten beschlossen?", []string{"monaten"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

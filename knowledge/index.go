@@ -37,14 +37,16 @@ type Index struct {
 	gram     field
 	head     field       // the section heading and the story title
 	vectors  [][]float32 // nil without dense retrieval
-	// vocab is every folded word of the indexed text, read-only after
+	// textWords is every folded word of the indexed text, read-only after
 	// NewIndex: compound words are split against it.
-	vocab  map[string]bool
-	embed  EmbedFunc
-	fusion fusion
+	textWords map[string]bool
+	embed     EmbedFunc
+	fusion    fusion
 	// lang is each story's language by story ID: how its sentences are
 	// stemmed when the question's words are looked for in them.
 	lang map[string]string
+	// vocab is each story's Vocabulary by story ID (see addStoryPrior).
+	vocab map[string]*Vocabulary
 	// sentTerms are each passage's sentences as term ids (see
 	// sentenceTerms), docOf each passage's place in passages: what
 	// addProximity reads.
@@ -186,18 +188,20 @@ func NewIndex(ctx context.Context, stories []*Story, opts IndexOptions) (*Index,
 	}
 	byID := map[string]*Story{}
 	lang := map[string]string{}
+	vocab := map[string]*Vocabulary{}
 	for _, s := range stories {
 		byID[s.ID] = s
 		lang[s.ID] = s.Language
+		vocab[s.ID] = NewVocabulary(s)
 	}
-	ix := &Index{passages: ps, embed: opts.Embed, vocab: map[string]bool{}, fusion: defaultFusion, lang: lang}
+	ix := &Index{passages: ps, embed: opts.Embed, textWords: map[string]bool{}, fusion: defaultFusion, lang: lang, vocab: vocab}
 	if opts.EmbedQuery != nil {
 		ix.embed = opts.EmbedQuery
 	}
 	for _, p := range ps {
-		words(p.Section+"\n"+p.Text, func(w string) { ix.vocab[w] = true })
+		words(p.Section+"\n"+p.Text, func(w string) { ix.textWords[w] = true })
 	}
-	split := newDecompounder(ix.vocab) // caches the split of each word while indexing
+	split := newDecompounder(ix.textWords) // caches the split of each word while indexing
 	lex, gram, head := newFieldBuilder(len(ps)), newFieldBuilder(len(ps)), newFieldBuilder(len(ps))
 	var pad []byte // a word padded for its n-grams (see wordGrams), reused
 	for i, p := range ps {
@@ -347,6 +351,7 @@ func (ix *Index) SearchAll(ctx context.Context, queries []string, opts SearchOpt
 	ix.resetFused(sc)
 	sortResults(out)
 	if opts.only == nil {
+		ix.addStoryPrior(queries, out)
 		ix.addProximity(sc.prox, out)
 		ix.addMeasure(sc.measures, out)
 	}
@@ -582,7 +587,7 @@ func SelectContext(results []Result, budget int) []Result {
 // the indexed text. Uncached, so searches share no mutable state: a question
 // has few words.
 func (ix *Index) splitCompound(w string, fn func(part string)) {
-	head, tail := compoundParts(w, ix.vocab)
+	head, tail := compoundParts(w, ix.textWords)
 	for _, x := range [2]string{head, tail} {
 		if x != "" && !stopWords[x] {
 			fn(x)
