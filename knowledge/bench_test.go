@@ -18,17 +18,7 @@ var benchQuestions = []string{
 // BenchmarkSearchDefaultStory is one question against the embedded article
 // (target: under 50 µs).
 func BenchmarkSearchDefaultStory(b *testing.B) {
-	ix, err := NewIndex(context.Background(), []*Story{Default()}, IndexOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if _, err := ix.Search(ctx, benchQuestions[i%len(benchQuestions)], SearchOptions{K: 5}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSearch(b, []*Story{Default()})
 }
 
 // syntheticStory builds a story of n passages of about 60 words each, drawn
@@ -83,17 +73,7 @@ func BenchmarkBuildIndex10k(b *testing.B) {
 // BenchmarkSearch10k is one question against 10,000 passages (target: under 5 ms).
 func BenchmarkSearch10k(b *testing.B) {
 	s := syntheticStory(b, 10_000)
-	ix, err := NewIndex(context.Background(), []*Story{s}, IndexOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if _, err := ix.Search(ctx, benchQuestions[i%len(benchQuestions)], SearchOptions{K: 5}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSearch(b, []*Story{s})
 }
 
 // BenchmarkSearchArchive10k is one question against 10,000 passages in 100
@@ -115,6 +95,12 @@ func BenchmarkSearchArchive10k(b *testing.B) {
 		}
 		stories = append(stories, s)
 	}
+	benchSearch(b, stories)
+}
+
+// benchSearch indexes stories and times Search over benchQuestions.
+func benchSearch(b *testing.B, stories []*Story) {
+	b.Helper()
 	ix, err := NewIndex(context.Background(), stories, IndexOptions{})
 	if err != nil {
 		b.Fatal(err)
