@@ -63,7 +63,7 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	measure := knowledge.QuestionMeasure(q)
 	states := func(s *knowledge.Story, sp knowledge.Span) bool {
 		if measure != knowledge.MeasureNone {
-			return s.StatesMeasure(sp, measure)
+			return s.StatesMeasure(sp, measure) && aq.StatesDimension(s.Text[sp.Start:sp.End])
 		}
 		return s.States(sp, kind)
 	}

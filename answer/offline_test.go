@@ -207,6 +207,10 @@ func TestOfflineAnswerForAMeasure(t *testing.T) {
 		// with the question is not the price asked for.
 		{pool + "\n\nAm Kiosk kostet ein Eis 2 Euro.", "Was kostet der Eintritt ins Freibad?", ""},
 		{pool + "\n\nDer Eintritt ins Freibad kostet 4 Euro.", "Was kostet der Eintritt ins Freibad?", "4 Euro"},
+		// A length in another dimension than the one asked for.
+		{pool, "Wie breit ist das Sportbecken?", ""},
+		{pool + " Das Sportbecken ist 21 Meter breit.", "Wie breit ist das Sportbecken?", "21 Meter breit"},
+		{pool, "How deep is the sports pool?", ""},
 	} {
 		e := offlineEngine(t, parseStory(t, "freibad", c.story))
 		a, err := e.Ask(context.Background(), AskRequest{Question: c.q}, nil)

@@ -182,3 +182,28 @@ func rankMeasureOf(ws []string) Measure {
 	}
 	return m
 }
+
+// dimensionCues are the cues of a length that name its dimension, and the
+// folded word parts a sentence giving it uses ("12 Meter breit", "die Tiefe
+// von 4 Metern", "31 Meter hoher Bergfried"): a length in another
+// dimension ("92 Kilometer langer Radweg") does not answer "Wie breit …".
+// A distance and a length are often given without their word ("bis Erlenau
+// sind es 24 Kilometer") and have none here.
+var dimensionCues = map[string][]string{
+	"wie breit": {"breit"}, "how wide": {"breit"}, "breite": {"breit"}, "width": {"breit"},
+	"wie tief": {"tief"}, "how deep": {"tief"}, "tiefe": {"tief"}, "depth": {"tief"},
+	"how tall": {"hoch", "hoh", "hoeh"},
+}
+
+// questionDimension returns the word parts of the dimension q asks a length
+// in, nil when it names none.
+func questionDimension(q string) []string {
+	var ws []string
+	words(q, func(w string) { ws = append(ws, w) })
+	for i := range ws {
+		if d, ok := cueAt(ws, i, dimensionCues); ok {
+			return d
+		}
+	}
+	return nil
+}

@@ -23,6 +23,9 @@ type Question struct {
 	// ("cost", "wie teuer", "temperature") analyzed alone, nil when it asks
 	// for none: see OnSubject.
 	measure *Question
+	// dimension are the word parts a sentence must have to give the length
+	// the question asks for (see dimensionCues), nil for no dimension.
+	dimension []string
 }
 
 type askedWord struct {
@@ -37,12 +40,31 @@ var cueWords = map[string]bool{"viel": true, "viele": true, "vielen": true, "wie
 // AnalyzeQuestion prepares a question for SentenceScore and Matches.
 func AnalyzeQuestion(q string) *Question {
 	aq := analyzeQuestion(q)
-	if QuestionMeasure(q) != MeasureNone {
+	if m := QuestionMeasure(q); m != MeasureNone {
 		if cues := measureCueWords(q); cues != "" {
 			aq.measure = analyzeQuestion(cues)
 		}
+		if m == MeasureLength {
+			aq.dimension = questionDimension(q)
+		}
 	}
 	return aq
+}
+
+// StatesDimension reports whether text names the dimension of the length
+// the question asks for ("breit" for "Wie breit …"); true when it asks for
+// none.
+func (q *Question) StatesDimension(text string) bool {
+	if len(q.dimension) == 0 {
+		return true
+	}
+	found := false
+	words(text, func(w string) {
+		for _, d := range q.dimension {
+			found = found || strings.Contains(w, d)
+		}
+	})
+	return found
 }
 
 // measureCueWords returns the words of q that name the measure it asks for
