@@ -113,3 +113,43 @@ func benchSearch(b *testing.B, stories []*Story) {
 		}
 	}
 }
+
+// BenchmarkSearchLongQuestion is a question of 2,000 characters (the most a
+// question may have) of words no story has, over 20 stories of 3,000
+// distinct words each: the story prior looks each of its words up in each
+// story's vocabulary (target: under 50 ms, far more than a real question
+// costs).
+func BenchmarkSearchLongQuestion(b *testing.B) {
+	var stories []*Story
+	for i := range 20 {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "Geschichte %d\n\n", i+1)
+		for p := range 50 {
+			for w := range 60 {
+				fmt.Fprintf(&sb, "wort%dx%dy%d ", i, p, w)
+			}
+			sb.WriteString(".\n\n")
+		}
+		s, err := Parse(fmt.Sprintf("s%02d", i), "synthetic", []byte(sb.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		stories = append(stories, s)
+	}
+	ix, err := NewIndex(context.Background(), stories, IndexOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var q strings.Builder
+	for i := 0; q.Len() < 2000; i++ {
+		fmt.Fprintf(&q, "wort%dx1y%d unbekannt%d ", i%20, i%60, i)
+	}
+	question := q.String()[:2000]
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ix.Search(ctx, question, SearchOptions{K: 5}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

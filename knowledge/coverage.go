@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,6 +17,11 @@ type Vocabulary struct {
 	words map[string]bool // folded words of title, headings and text
 	stems map[string]bool // their German and English stems
 	long  []string        // the words of minPart letters or more: compounds to look inside
+	// grams are the n-grams of the long words (see wordGrams), each with
+	// the ones that have it (indexes into long, ascending, once each): a
+	// question word is looked for inside the story's compounds, or as a
+	// close spelling, through them, not by reading every word of the story.
+	grams map[string][]int32
 }
 
 // NewVocabulary collects the words of s.
@@ -37,6 +43,15 @@ func NewVocabulary(s *Story) *Vocabulary {
 		words(p.Section, add)
 	}
 	words(s.Text, add)
+	v.grams = map[string][]int32{}
+	for i, w := range v.long {
+		id := int32(i)
+		wordGrams(w, func(g string) {
+			if ids := v.grams[g]; len(ids) == 0 || ids[len(ids)-1] != id {
+				v.grams[g] = append(ids, id)
+			}
+		})
+	}
 	return v
 }
 
@@ -217,26 +232,66 @@ func (v *Vocabulary) mentions(qw questionWord) bool {
 	}
 	// Inside a compound of the story ("Becken" in "Sportbecken").
 	for _, f := range append(qw.spellings, qw.forms...) {
-		if utf8.RuneCountInString(f) < minPart {
-			continue
-		}
-		for _, w := range v.long {
-			if strings.Contains(w, f) {
-				return true
-			}
+		if utf8.RuneCountInString(f) >= minPart && v.inside(f) {
+			return true
 		}
 	}
 	// A spelling the stemmer does not join: most of the word's n-grams in
 	// one word of the story.
-	if len(qw.grams) >= minFormGrams {
-		for _, w := range v.long {
+	return len(qw.grams) >= minFormGrams && v.closeSpelling(qw.grams)
+}
+
+// inside reports whether f stands inside a long word of the story. Such a
+// word has every n-gram of f that is not at f's edges, so only the words
+// with the rarest of them are read.
+func (v *Vocabulary) inside(f string) bool {
+	var fewest []int32
+	found := true
+	paddedGrams(f, func(g string) {
+		ids, ok := v.grams[g]
+		if !ok {
+			found = false
+		} else if fewest == nil || len(ids) < len(fewest) {
+			fewest = ids
+		}
+	})
+	if !found {
+		return false
+	}
+	for _, id := range fewest {
+		if strings.Contains(v.long[id], f) {
+			return true
+		}
+	}
+	return false
+}
+
+// closeSpelling reports whether one long word of the story has at least
+// half of grams (a question word's n-grams, as wordGrams gives them). A
+// word with need of the L grams has one of any L-need+1 of them, so only the
+// words with one of the L-need+1 rarest are read: a common gram ("_ge",
+// "en_") does not make every word of the story a candidate.
+func (v *Vocabulary) closeSpelling(grams map[string]bool) bool {
+	need := (len(grams) + 1) / 2
+	lists := make([][]int32, 0, len(grams))
+	for g := range grams {
+		lists = append(lists, v.grams[g])
+	}
+	slices.SortFunc(lists, func(a, b []int32) int { return len(a) - len(b) })
+	seen := map[int32]bool{}
+	for _, ids := range lists[:len(lists)-need+1] {
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
 			n := 0
-			wordGrams(w, func(g string) {
-				if qw.grams[g] {
+			wordGrams(v.long[id], func(g string) {
+				if grams[g] {
 					n++
 				}
 			})
-			if float64(n)/float64(len(qw.grams)) >= 0.5 {
+			if n >= need {
 				return true
 			}
 		}

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +85,65 @@ func TestUnmentionedWeighs(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%q: %q weighs %v, want %v", c.q, c.word, got, c.want)
 		}
+	}
+}
+
+// TestVocabularyLookupsMatchAScan: looking a spelling up inside the story's
+// words, or as a close spelling, through the n-gram index gives what reading
+// every word of the story gives.
+func TestVocabularyLookupsMatchAScan(t *testing.T) {
+	v := NewVocabulary(coverageStory(t))
+	scanInside := func(f string) bool {
+		for _, w := range v.long {
+			if strings.Contains(w, f) {
+				return true
+			}
+		}
+		return false
+	}
+	scanClose := func(grams map[string]bool) bool {
+		for _, w := range v.long {
+			n := 0
+			wordGrams(w, func(g string) {
+				if grams[g] {
+					n++
+				}
+			})
+			if 2*n >= len(grams) {
+				return true
+			}
+		}
+		return false
+	}
+	var probes []string
+	for _, w := range v.long {
+		// Every piece of every word, and the word changed at one letter.
+		for i := 0; i < len(w); i++ {
+			for j := i + minPart; j <= len(w); j++ {
+				probes = append(probes, w[i:j])
+			}
+			probes = append(probes, w[:i]+"x"+w[i+1:], w+"ung", "ge"+w)
+		}
+	}
+	probes = append(probes, "schwimmbad", "kreditlaufzeit", "sanierungsbeschluss", "zzzz")
+	insideHits, closeHits := 0, 0
+	for _, f := range probes {
+		if got, want := v.inside(f), scanInside(f); got != want {
+			t.Errorf("inside(%q) = %v, a scan says %v", f, got, want)
+		} else if got {
+			insideHits++
+		}
+		grams := gramSet(f)
+		if len(grams) < minFormGrams {
+			continue
+		}
+		if got, want := v.closeSpelling(grams), scanClose(grams); got != want {
+			t.Errorf("closeSpelling(%q) = %v, a scan says %v", f, got, want)
+		} else if got {
+			closeHits++
+		}
+	}
+	if insideHits == 0 || closeHits == 0 || insideHits == len(probes) {
+		t.Errorf("%d of %d probes inside, %d close: the probes do not test both answers", insideHits, len(probes), closeHits)
 	}
 }
