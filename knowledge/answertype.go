@@ -71,6 +71,12 @@ func questionKind(ws []string) AnswerKind {
 // cueAt looks up the words of ws from i in cues: three words, then two,
 // then one ("in which year", "how much", "wann").
 func cueAt[K any](ws []string, i int, cues map[string]K) (K, bool) {
+	k, n := cueLen(ws, i, cues)
+	return k, n > 0
+}
+
+// cueLen is cueAt that also tells how many words the cue has (0: none).
+func cueLen[K any](ws []string, i int, cues map[string]K) (K, int) {
 	// The key is built in a buffer on the stack and looked up without
 	// making a string of it: search asks this for every question word.
 	var arr [64]byte
@@ -83,6 +89,17 @@ func cueAt[K any](ws []string, i int, cues map[string]K) (K, bool) {
 			key = append(key, w...)
 		}
 		if k, ok := cues[string(key)]; ok {
+			return k, n
+		}
+	}
+	var zero K
+	return zero, 0
+}
+
+// firstCue is the first of cues found anywhere in ws (see cueAt).
+func firstCue[K any](ws []string, cues map[string]K) (K, bool) {
+	for i := range ws {
+		if k, ok := cueAt(ws, i, cues); ok {
 			return k, true
 		}
 	}

@@ -46,17 +46,31 @@ var measureCues = map[string]Measure{
 // for none in particular (or for an amount that is not one of them). Only an
 // amount question asks for a measure.
 func QuestionMeasure(q string) Measure {
-	if QuestionKind(q) != AskAmount {
-		return MeasureNone
-	}
 	var ws []string
 	words(q, func(w string) { ws = append(ws, w) })
+	return questionMeasure(ws)
+}
+
+// questionMeasure is QuestionMeasure of a question's folded words.
+func questionMeasure(ws []string) Measure {
+	if questionKind(ws) != AskAmount {
+		return MeasureNone
+	}
+	m, _ := firstCue(ws, measureCues)
+	return m
+}
+
+// measureCueWords returns the words of ws (a question's) that name the
+// measure it asks for ("cost" of "What did it cost", "teuer" of "Wie
+// teuer"), space-separated.
+func measureCueWords(ws []string) string {
+	var cues []string
 	for i := range ws {
-		if m, ok := cueAt(ws, i, measureCues); ok {
-			return m
+		if _, n := cueLen(ws, i, measureCues); n > 0 {
+			cues = append(cues, ws[i+n-1])
 		}
 	}
-	return MeasureNone
+	return strings.Join(cues, " ")
 }
 
 // measureUnits are the units of each measure, folded; measureSigns the
@@ -153,16 +167,10 @@ var rankCues = map[string]Measure{
 	"wie laut": MeasureLoudness, "how loud": MeasureLoudness, "how noisy": MeasureLoudness, "lautstaerke": MeasureLoudness,
 }
 
-// rankMeasure is the measure a passage that answers q most likely gives a
-// number in: QuestionMeasure's, one of rankCues, or the measure of a unit
-// the question names ("Wie viele Kilometer …", "how many minutes").
-func rankMeasure(q string) Measure {
-	var ws []string
-	words(q, func(w string) { ws = append(ws, w) })
-	return rankMeasureOf(ws)
-}
-
-// rankMeasureOf is rankMeasure of a question's folded words.
+// rankMeasureOf is the measure a passage that answers the question of the
+// folded words ws most likely gives a number in: QuestionMeasure's, one of
+// rankCues, or the measure of a unit the question names ("Wie viele
+// Kilometer …", "how many minutes").
 func rankMeasureOf(ws []string) Measure {
 	if questionKind(ws) != AskAmount {
 		return MeasureNone
@@ -195,15 +203,9 @@ var dimensionCues = map[string][]string{
 	"how tall": {"hoch", "hoh", "hoeh"},
 }
 
-// questionDimension returns the word parts of the dimension q asks a length
-// in, nil when it names none.
-func questionDimension(q string) []string {
-	var ws []string
-	words(q, func(w string) { ws = append(ws, w) })
-	for i := range ws {
-		if d, ok := cueAt(ws, i, dimensionCues); ok {
-			return d
-		}
-	}
-	return nil
+// questionDimension returns the word parts of the dimension the question
+// of the folded words ws asks a length in, nil when it names none.
+func questionDimension(ws []string) []string {
+	d, _ := firstCue(ws, dimensionCues)
+	return d
 }

@@ -28,8 +28,10 @@ func TestRankMeasure(t *testing.T) {
 		"Wann ruht der Teig?":                                 MeasureNone,
 		"Warum dauert es so lange?":                           MeasureNone,
 	} {
-		if got := rankMeasure(q); got != want {
-			t.Errorf("rankMeasure(%q) = %b, want %b", q, got, want)
+		var ws []string
+		words(q, func(w string) { ws = append(ws, w) })
+		if got := rankMeasureOf(ws); got != want {
+			t.Errorf("rankMeasureOf(%q) = %b, want %b", q, got, want)
 		}
 	}
 }

@@ -40,12 +40,14 @@ var cueWords = map[string]bool{"viel": true, "viele": true, "vielen": true, "wie
 // AnalyzeQuestion prepares a question for SentenceScore and Matches.
 func AnalyzeQuestion(q string) *Question {
 	aq := analyzeQuestion(q)
-	if m := QuestionMeasure(q); m != MeasureNone {
-		if cues := measureCueWords(q); cues != "" {
+	var ws []string
+	words(q, func(w string) { ws = append(ws, w) })
+	if m := questionMeasure(ws); m != MeasureNone {
+		if cues := measureCueWords(ws); cues != "" {
 			aq.measure = analyzeQuestion(cues)
 		}
 		if m == MeasureLength {
-			aq.dimension = questionDimension(q)
+			aq.dimension = questionDimension(ws)
 		}
 	}
 	return aq
@@ -65,22 +67,6 @@ func (q *Question) StatesDimension(text string) bool {
 		}
 	})
 	return found
-}
-
-// measureCueWords returns the words of q that name the measure it asks for
-// ("cost" of "What did it cost", "teuer" of "Wie teuer"), space-separated.
-func measureCueWords(q string) string {
-	var ws, cues []string
-	words(q, func(w string) { ws = append(ws, w) })
-	for i := range ws {
-		for n := min(2, len(ws)-i); n >= 1; n-- {
-			if _, ok := measureCues[strings.Join(ws[i:i+n], " ")]; ok {
-				cues = append(cues, ws[i+n-1])
-				break
-			}
-		}
-	}
-	return strings.Join(cues, " ")
 }
 
 // OnSubject reports whether ms (a sentence's Matches) holds a word of the
