@@ -15,7 +15,7 @@ func TestControlAPI(t *testing.T) {
 	t.Parallel()
 	srv, s := connect(t, discordtest.Options{ControlAPI: true}, func(s *discordgo.Session) {
 		s.AddHandler(func(s *discordgo.Session, i *discordgo.InteractionCreate) {
-			q := i.ApplicationCommandData().GetOption("question").StringValue()
+			q := option(i.ApplicationCommandData(), "question").StringValue()
 			_ = s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
 				Data: &discordgo.InteractionResponseData{Content: string(i.Locale) + ": " + q, AllowedMentions: noPings}})
 		})

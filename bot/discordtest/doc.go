@@ -1,6 +1,6 @@
 // Package discordtest is a fake Discord for tests: the REST API (v9/v10
 // paths), the gateway websocket and a message store, all on 127.0.0.1,
-// good enough for an unmodified github.com/bwmarrin/discordgo v0.29.0
+// good enough for an unmodified github.com/bwmarrin/discordgo v0.28.1
 // session.
 //
 // # Connecting a discordgo session

@@ -144,3 +144,14 @@ func register(t testing.TB, srv *discordtest.Server, s *discordgo.Session, guild
 	}
 	return got
 }
+
+// option returns the named top-level option of a command's data, nil when
+// it has none of that name.
+func option(d discordgo.ApplicationCommandInteractionData, name string) *discordgo.ApplicationCommandInteractionDataOption {
+	for _, o := range d.Options {
+		if o.Name == name {
+			return o
+		}
+	}
+	return nil
+}

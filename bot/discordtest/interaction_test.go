@@ -81,7 +81,7 @@ func TestSlashCommandDeferEditFollowup(t *testing.T) {
 		t.Errorf("ids: got %s/%s/%s", i.ID, i.Token, i.AppID)
 	case i.Type != discordgo.InteractionApplicationCommand || data.Name != "ask" || data.ID == "":
 		t.Errorf("data = %+v", data)
-	case data.GetOption("question").StringValue() != "Wer war es?" || data.GetOption("length").IntValue() != 3:
+	case option(data, "question").StringValue() != "Wer war es?" || option(data, "length").IntValue() != 3:
 		t.Errorf("options = %+v", data.Options)
 	case i.Locale != discordgo.German || i.GuildLocale == nil || *i.GuildLocale != discordgo.EnglishUS:
 		t.Errorf("locale %q guild locale %v", i.Locale, i.GuildLocale)
@@ -238,7 +238,7 @@ func TestComponentsAndAutocomplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	i = recv(t, got)
-	opt := i.ApplicationCommandData().GetOption("story")
+	opt := option(i.ApplicationCommandData(), "story")
 	if i.Type != discordgo.InteractionApplicationCommandAutocomplete || opt == nil || !opt.Focused || opt.StringValue() != "dra" {
 		t.Fatalf("autocomplete options = %+v", i.ApplicationCommandData().Options)
 	}
@@ -412,7 +412,7 @@ func TestConcurrentInteractions(t *testing.T) {
 	const n = 200
 	srv, s := connect(t, discordtest.Options{}, func(s *discordgo.Session) {
 		s.AddHandler(func(s *discordgo.Session, i *discordgo.InteractionCreate) {
-			q := i.ApplicationCommandData().GetOption("question").StringValue()
+			q := option(i.ApplicationCommandData(), "question").StringValue()
 			_ = s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
 			_, _ = s.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: ptr("answer to " + q), AllowedMentions: noPings})
 		})

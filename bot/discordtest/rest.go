@@ -635,7 +635,7 @@ func (s *Server) decorateInteractionMessageLocked(st *interactionState, m *wireM
 		m.Type = int(discordgo.MessageTypeReply)
 	}
 	u := st.user
-	md := &discordgo.MessageInteractionMetadata{ID: st.id, Type: st.typ, User: &u}
+	md := &wireInteractionMetadata{ID: st.id, Type: st.typ, User: &u}
 	if st.componentMsgID != "" {
 		md.InteractedMessageID = st.componentMsgID
 	}

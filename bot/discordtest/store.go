@@ -50,30 +50,41 @@ type wireMember struct {
 // wireMessage is how the fake stores a message: the JSON Discord would
 // send (discordgo.Message cannot marshal its components).
 type wireMessage struct {
-	ID                  string                                `json:"id"`
-	Type                int                                   `json:"type"`
-	ChannelID           string                                `json:"channel_id"`
-	GuildID             string                                `json:"guild_id,omitempty"`
-	Author              *discordgo.User                       `json:"author"`
-	Member              *wireMember                           `json:"member,omitempty"`
-	Content             string                                `json:"content"`
-	Timestamp           string                                `json:"timestamp"`
-	EditedTimestamp     *string                               `json:"edited_timestamp"`
-	TTS                 bool                                  `json:"tts"`
-	MentionEveryone     bool                                  `json:"mention_everyone"`
-	Mentions            []*discordgo.User                     `json:"mentions"`
-	MentionRoles        []string                              `json:"mention_roles"`
-	Attachments         []wireAttachment                      `json:"attachments"`
-	Embeds              json.RawMessage                       `json:"embeds"`
-	Components          json.RawMessage                       `json:"components"`
-	Flags               int                                   `json:"flags"`
-	Pinned              bool                                  `json:"pinned"`
-	WebhookID           string                                `json:"webhook_id,omitempty"`
-	ApplicationID       string                                `json:"application_id,omitempty"`
-	MessageReference    *discordgo.MessageReference           `json:"message_reference,omitempty"`
-	ReferencedMessage   *wireMessage                          `json:"referenced_message,omitempty"`
-	InteractionMetadata *discordgo.MessageInteractionMetadata `json:"interaction_metadata,omitempty"`
-	Poll                json.RawMessage                       `json:"poll,omitempty"`
+	ID                  string                      `json:"id"`
+	Type                int                         `json:"type"`
+	ChannelID           string                      `json:"channel_id"`
+	GuildID             string                      `json:"guild_id,omitempty"`
+	Author              *discordgo.User             `json:"author"`
+	Member              *wireMember                 `json:"member,omitempty"`
+	Content             string                      `json:"content"`
+	Timestamp           string                      `json:"timestamp"`
+	EditedTimestamp     *string                     `json:"edited_timestamp"`
+	TTS                 bool                        `json:"tts"`
+	MentionEveryone     bool                        `json:"mention_everyone"`
+	Mentions            []*discordgo.User           `json:"mentions"`
+	MentionRoles        []string                    `json:"mention_roles"`
+	Attachments         []wireAttachment            `json:"attachments"`
+	Embeds              json.RawMessage             `json:"embeds"`
+	Components          json.RawMessage             `json:"components"`
+	Flags               int                         `json:"flags"`
+	Pinned              bool                        `json:"pinned"`
+	WebhookID           string                      `json:"webhook_id,omitempty"`
+	ApplicationID       string                      `json:"application_id,omitempty"`
+	MessageReference    *discordgo.MessageReference `json:"message_reference,omitempty"`
+	ReferencedMessage   *wireMessage                `json:"referenced_message,omitempty"`
+	InteractionMetadata *wireInteractionMetadata    `json:"interaction_metadata,omitempty"`
+	Poll                json.RawMessage             `json:"poll,omitempty"`
+}
+
+// wireInteractionMetadata is a message's interaction_metadata as Discord
+// sends it (the bot never reads it; discordgo v0.28.1 has no type for it).
+type wireInteractionMetadata struct {
+	ID                           string                    `json:"id"`
+	Type                         discordgo.InteractionType `json:"type"`
+	User                         *discordgo.User           `json:"user"`
+	AuthorizingIntegrationOwners map[string]string         `json:"authorizing_integration_owners"`
+	OriginalResponseMessageID    string                    `json:"original_response_message_id,omitempty"`
+	InteractedMessageID          string                    `json:"interacted_message_id,omitempty"`
 }
 
 type viewMode int
