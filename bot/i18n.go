@@ -80,7 +80,7 @@ var (
 	txtPassages       = text{"%d passages", "%d Abschnitte"}
 	txtSource         = text{"Source", "Quelle"}
 	txtThinking       = text{"Reading the story …", "Ich lese den Artikel …"}
-	txtEmptyQuestion  = text{"Ask me a question about the story, e.g. “Why did Musk refund the Roadster?”", "Stell mir eine Frage zum Artikel, z. B. „Warum hat Musk den Roadster erstattet?“"}
+	txtEmptyQuestion  = text{"Ask me a question about the story, e.g. “Who is it about, and what happened when?”", "Stell mir eine Frage zum Artikel, z. B. „Um wen geht es, und was ist wann passiert?“"}
 	txtShuttingDown   = text{"I'm restarting; please ask again in a minute.", "Ich starte gerade neu; bitte frag in einer Minute noch einmal."}
 	txtNotAllowed     = text{"I don't answer here. Ask me in one of the channels I'm set up for.", "Hier antworte ich nicht. Frag mich in einem der Kanäle, für die ich eingerichtet bin."}
 	txtRateLimited    = text{"That's all the questions I can take from you for now. Try again %s.", "Mehr Fragen kann ich gerade nicht von dir annehmen. Versuch es %s wieder."}
