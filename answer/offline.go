@@ -96,6 +96,17 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 		}
 		for i, sp := range r.Passage.Sentences {
 			ms := matches[i]
+			// A sentence that goes on about the one before ("Sie zahlte
+			// 14.500 Euro" after "Gertrud Hamann … berichtete …") speaks of
+			// what that one names in words of its own: it counts with that
+			// one's matches, so that when it states what is asked it wins
+			// and brings the sentence it leans on along. (Tuned on the
+			// general dev sets, at a share of those matches' weight: dev2
+			// German answers containing the fact 0.52 → 0.56 at 0.3, 0.58
+			// at 0.5 to 1; dev German 0.84 → 0.86 at 1 only; nothing lost.)
+			if len(ms) == 0 && i > 0 && len(matches[i-1]) > 0 && knowledge.RefersBack(s.Text[sp.Start:sp.End]) {
+				ms = matches[i-1]
+			}
 			if len(ms) == 0 {
 				continue
 			}

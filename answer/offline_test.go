@@ -92,6 +92,33 @@ func TestOfflineAnswerTakesTheNeighbour(t *testing.T) {
 	}
 }
 
+// TestOfflineAnswerTakesTheSentenceThatGoesOn: a sentence that shares no
+// word with the question but goes on about the one before ("Er überwies
+// …") answers it when it states what is asked, with the sentence it leans
+// on; the story does not go silent for want of shared words.
+func TestOfflineAnswerTakesTheSentenceThatGoesOn(t *testing.T) {
+	s := parseStory(t, "prozess", "Betrug vor Gericht\n\n"+
+		"Zwei Zeugen sagten am Montag vor dem Amtsgericht aus. "+
+		"Der Landwirt Peter Körner, 71, aus Hofstetten erzählte, wie die Männer an seiner Tür klingelten. "+
+		"Er überwies 8.200 Euro auf ein fremdes Konto. "+
+		"Die Polizei ermittelt weiter.")
+	e := offlineEngine(t, s)
+	for _, q := range []string{"Wie viel Geld hat Peter Körner verloren?", "How much money did Peter Körner lose?"} {
+		a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []string{"Peter Körner, 71", "Er überwies 8.200 Euro"} {
+			if !strings.Contains(a.Answer, w) {
+				t.Errorf("%q: answer %q, want it to hold %q", q, a.Answer, w)
+			}
+		}
+		if n := len(sentences(a.Answer)); n > 3 {
+			t.Errorf("%q: %d sentences, want at most 3", q, n)
+		}
+	}
+}
+
 // TestOfflineAnswersAreShort: every offline answer to the default story's
 // evaluation questions is one to three sentences.
 func TestOfflineAnswersAreShort(t *testing.T) {

@@ -244,20 +244,23 @@ func TestTheGeneralSetsOffline(t *testing.T) {
 // → 0.53): README "The general sets" says why it was kept. A length only
 // from a sentence that names its dimension ("breit" for "Wie breit …") then
 // raised dev abstention 0.14 → 0.23 and cost test one English answer (0.72
-// → 0.71).
+// → 0.71). An offline answer's sentence that refers back to one that
+// matches ("Sie zahlte 14.500 Euro") counting with that one's matches
+// raised German facts (dev 0.84 → 0.86, dev2 0.52 → 0.58, test 0.77 →
+// 0.78).
 var floors = map[string]map[string]float64{
 	"dev.json": {
-		"de.recall1": 0.90, "de.recall5": 1.00, "de.facts": 0.84,
+		"de.recall1": 0.90, "de.recall5": 1.00, "de.facts": 0.86,
 		"en.recall1": 0.53, "en.recall5": 0.92, "en.facts": 0.63,
 		"abstention": 0.23,
 	},
 	"dev2.json": {
-		"de.recall1": 0.67, "de.recall5": 0.90, "de.facts": 0.51,
+		"de.recall1": 0.67, "de.recall5": 0.90, "de.facts": 0.57,
 		"en.recall1": 0.55, "en.recall5": 0.86, "en.facts": 0.63,
 		"abstention": 0.10,
 	},
 	"test.json": {
-		"de.recall1": 0.78, "de.recall5": 0.96, "de.facts": 0.76,
+		"de.recall1": 0.78, "de.recall5": 0.96, "de.facts": 0.77,
 		"en.recall1": 0.63, "en.recall5": 0.90, "en.facts": 0.71,
 		"abstention": 0.09,
 	},
