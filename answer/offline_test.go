@@ -119,6 +119,26 @@ func TestOfflineAnswerTakesTheSentenceThatGoesOn(t *testing.T) {
 	}
 }
 
+// TestOfflineAnswerPrefersTheLikelyUnits: without a measure it must give,
+// a question's likely units ("wie lange" → a duration) choose between two
+// sentences that state a number, though the other shares more words.
+func TestOfflineAnswerPrefersTheLikelyUnits(t *testing.T) {
+	s := parseStory(t, "bad", "Hallenbad\n\n"+
+		"Die Sanierung des Hallenbads kostet die Stadt rund 4 Millionen Euro. "+
+		"Die Sanierung soll voraussichtlich 20 Monate in Anspruch nehmen.\n\n"+
+		"Das Freibad öffnet im Mai.")
+	e := offlineEngine(t, s)
+	for _, q := range []string{"Wie lange dauert die Sanierung des Hallenbads?", "How long will the renovation of the indoor pool take?"} {
+		a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sents := sentences(a.Answer); len(sents) == 0 || !strings.Contains(sents[0], "20 Monate") {
+			t.Errorf("%q: answer %q, want it to open with the sentence giving 20 Monate", q, a.Answer)
+		}
+	}
+}
+
 // TestOfflineAnswersAreShort: every offline answer to the default story's
 // evaluation questions is one to three sentences.
 func TestOfflineAnswersAreShort(t *testing.T) {

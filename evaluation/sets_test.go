@@ -247,7 +247,8 @@ func TestTheGeneralSetsOffline(t *testing.T) {
 // → 0.71). An offline answer's sentence that refers back to one that
 // matches ("Sie zahlte 14.500 Euro") counting with that one's matches
 // raised German facts (dev 0.84 → 0.86, dev2 0.52 → 0.58, test 0.77 →
-// 0.78).
+// 0.78); preferring a number in the question's likely units then raised
+// dev2 English facts 0.63 → 0.67.
 var floors = map[string]map[string]float64{
 	"dev.json": {
 		"de.recall1": 0.90, "de.recall5": 1.00, "de.facts": 0.86,
@@ -256,7 +257,7 @@ var floors = map[string]map[string]float64{
 	},
 	"dev2.json": {
 		"de.recall1": 0.67, "de.recall5": 0.90, "de.facts": 0.57,
-		"en.recall1": 0.55, "en.recall5": 0.86, "en.facts": 0.63,
+		"en.recall1": 0.55, "en.recall5": 0.86, "en.facts": 0.67,
 		"abstention": 0.10,
 	},
 	"test.json": {
