@@ -139,6 +139,26 @@ func TestOfflineAnswerPrefersTheLikelyUnits(t *testing.T) {
 	}
 }
 
+// TestOfflineAnswerTakesTheMeasureWithoutSharedWords: a sentence of the
+// passage that gives a number in the units the question likely wants
+// answers it, though it shares no word with the question.
+func TestOfflineAnswerTakesTheMeasureWithoutSharedWords(t *testing.T) {
+	s := parseStory(t, "test", "Staubsauger im Test\n\n"+
+		"Die Redaktion hat zwölf Akkusauger geprüft. "+
+		"Beim Gewicht lagen die Geräte zwischen 1,8 und 3,1 Kilogramm. "+
+		"Der Testsieger kostet 399 Euro.")
+	e := offlineEngine(t, s)
+	for _, q := range []string{"Wie viel wiegen die Akkusauger?", "How heavy are the Akkusauger?"} {
+		a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(a.Answer, "1,8 und 3,1 Kilogramm") {
+			t.Errorf("%q: answer %q, want the sentence giving the weight", q, a.Answer)
+		}
+	}
+}
+
 // TestOfflineAnswersAreShort: every offline answer to the default story's
 // evaluation questions is one to three sentences.
 func TestOfflineAnswersAreShort(t *testing.T) {

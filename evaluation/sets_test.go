@@ -248,15 +248,17 @@ func TestTheGeneralSetsOffline(t *testing.T) {
 // matches ("Sie zahlte 14.500 Euro") counting with that one's matches
 // raised German facts (dev 0.84 → 0.86, dev2 0.52 → 0.58, test 0.77 →
 // 0.78); preferring a number in the question's likely units then raised
-// dev2 English facts 0.63 → 0.67.
+// dev2 English facts 0.63 → 0.67; a sentence giving a number in those
+// units that shares no word with the question then raised German facts on
+// dev 0.86 → 0.92 and dev2 0.58 → 0.60 (test did not move).
 var floors = map[string]map[string]float64{
 	"dev.json": {
-		"de.recall1": 0.90, "de.recall5": 1.00, "de.facts": 0.86,
+		"de.recall1": 0.90, "de.recall5": 1.00, "de.facts": 0.92,
 		"en.recall1": 0.53, "en.recall5": 0.92, "en.facts": 0.63,
 		"abstention": 0.23,
 	},
 	"dev2.json": {
-		"de.recall1": 0.67, "de.recall5": 0.90, "de.facts": 0.57,
+		"de.recall1": 0.67, "de.recall5": 0.90, "de.facts": 0.59,
 		"en.recall1": 0.55, "en.recall5": 0.86, "en.facts": 0.67,
 		"abstention": 0.10,
 	},
