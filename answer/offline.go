@@ -109,38 +109,11 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 			matches[i] = aq.Matches(s.Text[sp.Start:sp.End], s.Language)
 			onSubject = onSubject || aq.OnSubject(matches[i])
 		}
-		pb := -1 // the passage's sentence that shares most with the question
-		for i, ms := range matches {
-			if len(ms) > 0 && (pb < 0 || sumWeights(ms, nil, nil) > sumWeights(matches[pb], nil, nil)) {
-				pb = i
-			}
-		}
+		pb := mostMatched(matches)
 		for i, sp := range r.Passage.Sentences {
-			ms := matches[i]
-			share, byMeasure := 1.0, false
-			// A sentence that goes on about the one before ("Sie zahlte
-			// 14.500 Euro" after "Gertrud Hamann … berichtete …") speaks of
-			// what that one names in words of its own: it counts with that
-			// one's matches, so that when it states what is asked it wins
-			// and brings the sentence it leans on along. (Tuned on the
-			// general dev sets, at a share of those matches' weight: dev2
-			// German answers containing the fact 0.52 → 0.56 at 0.3, 0.58
-			// at 0.5 to 1; dev German 0.84 → 0.86 at 1 only; nothing lost.)
-			if len(ms) == 0 && i > 0 && len(matches[i-1]) > 0 && knowledge.RefersBack(s.Text[sp.Start:sp.End]) {
-				ms = matches[i-1]
-			}
-			// A sentence of the passage that gives a number in the units
-			// the question likely wants ("Beim Gewicht lagen die Geräte
-			// zwischen 1,9 und 3,4 Kilogramm" for "Wie viel wiegen die
-			// geprüften Staubsauger?") may share no word with it: the
-			// passage ranks here for its other sentences. It counts with the
-			// matches of the passage's sentence that shares most with the
-			// question, when that one speaks of its subject (not only of
-			// the measure's word), at measureShare of their weight; it does
-			// not by itself keep a measure question from abstaining.
-			if len(ms) == 0 && pb >= 0 && likely != knowledge.MeasureNone && aq.OnSubject(matches[pb]) &&
-				s.StatesMeasure(sp, likely) && aq.StatesDimension(s.Text[sp.Start:sp.End]) {
-				ms, share, byMeasure = matches[pb], measureShare, true
+			ms, share, byMeasure := matches[i], 1.0, false
+			if len(ms) == 0 {
+				ms, share, byMeasure = borrowedMatches(aq, s, r.Passage, i, matches, pb, likely)
 			}
 			if len(ms) == 0 {
 				continue
@@ -276,6 +249,51 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	}
 	a.Answer, a.Citations = e.citeSentences(picked, "> ", "\n")
 	return a
+}
+
+// mostMatched returns the index of the sentence whose matches (one list
+// per sentence of a passage) weigh most, -1 when none matches.
+func mostMatched(matches [][]knowledge.Match) int {
+	pb := -1
+	for i, ms := range matches {
+		if len(ms) > 0 && (pb < 0 || sumWeights(ms, nil, nil) > sumWeights(matches[pb], nil, nil)) {
+			pb = i
+		}
+	}
+	return pb
+}
+
+// borrowedMatches returns the matches sentence i of p, which shares no word
+// with the question, counts with, at what share of their weight, and
+// whether it borrowed them for giving a number in the question's likely
+// units; nil when it borrows none. matches are those of p's sentences, pb
+// the one that weighs most (mostMatched).
+//
+// A sentence that goes on about the one before ("Sie zahlte 14.500 Euro"
+// after "Gertrud Hamann … berichtete …") speaks of what that one names in
+// words of its own: it counts with that one's matches in full, so that
+// when it states what is asked it wins and brings the sentence it leans on
+// along. (Tuned on the general dev sets, at a share of those matches'
+// weight: dev2 German answers containing the fact 0.52 → 0.56 at 0.3, 0.58
+// at 0.5 to 1; dev German 0.84 → 0.86 at 1 only; nothing lost.)
+//
+// A sentence that gives a number in the units the question likely wants
+// ("Beim Gewicht lagen die Geräte zwischen 1,9 und 3,4 Kilogramm" for "Wie
+// viel wiegen die geprüften Staubsauger?") is in a passage that ranks here
+// for its other sentences: it counts with the matches of the one that
+// weighs most, when that one speaks of the question's subject (not only of
+// the measure's word), at measureShare; it does not by itself keep a
+// measure question from abstaining.
+func borrowedMatches(aq *knowledge.Question, s *knowledge.Story, p *knowledge.Passage, i int, matches [][]knowledge.Match, pb int, likely knowledge.Measure) ([]knowledge.Match, float64, bool) {
+	sp := p.Sentences[i]
+	text := s.Text[sp.Start:sp.End]
+	if i > 0 && len(matches[i-1]) > 0 && knowledge.RefersBack(text) {
+		return matches[i-1], 1, false
+	}
+	if pb >= 0 && likely != knowledge.MeasureNone && aq.OnSubject(matches[pb]) && s.StatesMeasure(sp, likely) && aq.StatesDimension(text) {
+		return matches[pb], measureShare, true
+	}
+	return nil, 1, false
 }
 
 // storySentence is one sentence of a passage: answers made of the story's
