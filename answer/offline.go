@@ -19,7 +19,7 @@ const (
 	kindBoost = 3
 	// likelyBoost multiplies it again for a sentence that gives a number
 	// in the units a question most likely wants, when it names no measure
-	// that must be given (knowledge.RankMeasure: "Welche Fläche" → km²,
+	// that must be given (Question.LikelyMeasure: "Welche Fläche" → km²,
 	// "wie lange" → a duration, "what share" → a percentage), as the
 	// ranking's measure order does for passages. Tuned on the general dev
 	// sets: dev2 English answers containing the fact 0.63 → 0.65 at 1.5
@@ -75,7 +75,7 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 	// a number in the units of the measure it asks for, when it asks for
 	// one (knowledge.QuestionMeasure), or a thing of its kind.
 	measure := knowledge.QuestionMeasure(q)
-	likely := knowledge.RankMeasure(q)
+	likely := aq.LikelyMeasure()
 	states := func(s *knowledge.Story, sp knowledge.Span) bool {
 		if measure != knowledge.MeasureNone {
 			return s.StatesMeasure(sp, measure) && aq.StatesDimension(s.Text[sp.Start:sp.End])
@@ -254,10 +254,10 @@ func (e *Engine) offlineAsk(q, lang string, results []knowledge.Result, note str
 // mostMatched returns the index of the sentence whose matches (one list
 // per sentence of a passage) weigh most, -1 when none matches.
 func mostMatched(matches [][]knowledge.Match) int {
-	pb := -1
+	pb, most := -1, 0.0
 	for i, ms := range matches {
-		if len(ms) > 0 && (pb < 0 || sumWeights(ms, nil, nil) > sumWeights(matches[pb], nil, nil)) {
-			pb = i
+		if w := sumWeights(ms, nil, nil); len(ms) > 0 && (pb < 0 || w > most) {
+			pb, most = i, w
 		}
 	}
 	return pb

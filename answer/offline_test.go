@@ -29,6 +29,16 @@ func parseStory(t *testing.T, id, text string) *knowledge.Story {
 	return s
 }
 
+// askOffline asks e question q with no history.
+func askOffline(t *testing.T, e *Engine, q string) *Answer {
+	t.Helper()
+	a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 // sentences splits an offline answer into its quoted sentences.
 func sentences(answer string) []string {
 	var out []string
@@ -104,10 +114,7 @@ func TestOfflineAnswerTakesTheSentenceThatGoesOn(t *testing.T) {
 		"Die Polizei ermittelt weiter.")
 	e := offlineEngine(t, s)
 	for _, q := range []string{"Wie viel Geld hat Peter Körner verloren?", "How much money did Peter Körner lose?"} {
-		a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := askOffline(t, e, q)
 		for _, w := range []string{"Peter Körner, 71", "Er überwies 8.200 Euro"} {
 			if !strings.Contains(a.Answer, w) {
 				t.Errorf("%q: answer %q, want it to hold %q", q, a.Answer, w)
@@ -129,10 +136,7 @@ func TestOfflineAnswerPrefersTheLikelyUnits(t *testing.T) {
 		"Das Freibad öffnet im Mai.")
 	e := offlineEngine(t, s)
 	for _, q := range []string{"Wie lange dauert die Sanierung des Hallenbads?", "How long will the renovation of the indoor pool take?"} {
-		a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := askOffline(t, e, q)
 		if sents := sentences(a.Answer); len(sents) == 0 || !strings.Contains(sents[0], "20 Monate") {
 			t.Errorf("%q: answer %q, want it to open with the sentence giving 20 Monate", q, a.Answer)
 		}
@@ -149,10 +153,7 @@ func TestOfflineAnswerTakesTheMeasureWithoutSharedWords(t *testing.T) {
 		"Der Testsieger kostet 399 Euro.")
 	e := offlineEngine(t, s)
 	for _, q := range []string{"Wie viel wiegen die Akkusauger?", "How heavy are the Akkusauger?"} {
-		a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := askOffline(t, e, q)
 		if !strings.Contains(a.Answer, "1,8 und 3,1 Kilogramm") {
 			t.Errorf("%q: answer %q, want the sentence giving the weight", q, a.Answer)
 		}
@@ -169,10 +170,7 @@ func TestOfflineAnswersAreShort(t *testing.T) {
 		// Every sentence of the story brings one of these words.
 		"Was sagen Musk und Altman über Tesla, OpenAI, xAI, den Roadster, die Demo und die Rückerstattung?",
 	} {
-		a, err := e.Ask(context.Background(), AskRequest{Question: q}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := askOffline(t, e, q)
 		if n := len(sentences(a.Answer)); n < 1 || n > 3 {
 			t.Errorf("%q: %d sentences in %q, want 1 to 3", q, n, a.Answer)
 		}

@@ -33,10 +33,7 @@ func (e *Engine) silentStories(aq *knowledge.Question, results []knowledge.Resul
 		if _, ok := missing[id]; ok {
 			continue
 		}
-		sum := 0.0
-		for _, m := range aq.Unmentioned(e.vocab[id]) {
-			sum += m.Weight
-		}
+		sum := aq.UnmentionedWeight(e.vocab[id])
 		missing[id] = sum
 		if least < 0 || sum < least {
 			least = sum

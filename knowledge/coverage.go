@@ -220,6 +220,16 @@ func (q *Question) Unmentioned(v *Vocabulary) []Unmentioned {
 	return out
 }
 
+// UnmentionedWeight is how much of the question v leaves unmentioned: the
+// weights of Unmentioned, summed.
+func (q *Question) UnmentionedWeight(v *Vocabulary) float64 {
+	sum := 0.0
+	for _, m := range q.Unmentioned(v) {
+		sum += m.Weight
+	}
+	return sum
+}
+
 // mentions reports whether v has qw in one of its forms.
 func (v *Vocabulary) mentions(qw questionWord) bool {
 	if v.words[qw.word] {

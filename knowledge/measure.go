@@ -51,17 +51,6 @@ func QuestionMeasure(q string) Measure {
 	return questionMeasure(ws)
 }
 
-// RankMeasure tells which measures a sentence that answers q most likely
-// gives a number in: QuestionMeasure's, or one a ranking cue or a unit
-// after "wie viele" names ("Welche Fläche", "wie lange", "How many
-// minutes"; see rankMeasureOf). Unlike QuestionMeasure it is a guess, to
-// prefer a sentence by, never to abstain on.
-func RankMeasure(q string) Measure {
-	var ws []string
-	words(q, func(w string) { ws = append(ws, w) })
-	return rankMeasureOf(ws)
-}
-
 // questionMeasure is QuestionMeasure of a question's folded words.
 func questionMeasure(ws []string) Measure {
 	if questionKind(ws) != AskAmount {

@@ -26,6 +26,9 @@ type Question struct {
 	// dimension are the word parts a sentence must have to give the length
 	// the question asks for (see dimensionCues), nil for no dimension.
 	dimension []string
+	// likely is the measure a sentence that answers the question most
+	// likely gives a number in (rankMeasureOf): see LikelyMeasure.
+	likely Measure
 }
 
 type askedWord struct {
@@ -42,6 +45,7 @@ func AnalyzeQuestion(q string) *Question {
 	aq := analyzeQuestion(q)
 	var ws []string
 	words(q, func(w string) { ws = append(ws, w) })
+	aq.likely = rankMeasureOf(ws)
 	if m := questionMeasure(ws); m != MeasureNone {
 		if cues := measureCueWords(ws); cues != "" {
 			aq.measure = analyzeQuestion(cues)
@@ -52,6 +56,13 @@ func AnalyzeQuestion(q string) *Question {
 	}
 	return aq
 }
+
+// LikelyMeasure tells which measures a sentence that answers the question
+// most likely gives a number in: QuestionMeasure's, or one a ranking cue or
+// a unit after "wie viele" names ("Welche Fläche", "wie lange", "How many
+// minutes"; see rankMeasureOf). Unlike QuestionMeasure it is a guess, to
+// prefer a sentence by, never to abstain on.
+func (q *Question) LikelyMeasure() Measure { return q.likely }
 
 // StatesDimension reports whether text names the dimension of the length
 // the question asks for ("breit" for "Wie breit …"); true when it asks for

@@ -54,9 +54,7 @@ func (ix *Index) addStoryPrior(queries []string, out []Result) {
 		for _, q := range qs {
 			s := 0.0
 			if v := ix.vocab[id]; v != nil {
-				for _, m := range q.Unmentioned(v) {
-					s += m.Weight
-				}
+				s = q.UnmentionedWeight(v)
 			}
 			if sum < 0 || s < sum {
 				sum = s
